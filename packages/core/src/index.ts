@@ -1,0 +1,97 @@
+export { type ArrowTableLike, isArrowTable } from './arrow-like.ts';
+export { resourceState, runInResourceScope, sourceState } from './context.ts';
+export type {
+  Destination,
+  DestinationCapabilities,
+  DestinationClient,
+  DestinationClientOptions,
+  StorageSchemaUpdate,
+  StoredSchemaInfo,
+  StoredStateInfo,
+  TableChainJob,
+  TableChainResult,
+  TableJob,
+} from './destination.ts';
+export {
+  ConfigurationError,
+  DataValidationError,
+  DestinationError,
+  DestinationUndefinedEntityError,
+  HotdataDltError,
+  type HotdataDltErrorOptions,
+  LoadJobFailedError,
+  type PipelineStep,
+  PipelineStepError,
+  type SchemaContractEntity,
+  SchemaError,
+} from './errors.ts';
+export type { PipelineEvent, PipelineEventListener, PipelineEventType, TableMetrics } from './events.ts';
+export type {
+  ColumnHints,
+  NestedHints,
+  Scd2Options,
+  TableHints,
+  TableNameFunction,
+  WriteDispositionConfig,
+} from './hints.ts';
+export {
+  type Incremental,
+  type IncrementalBinding,
+  type IncrementalOptions,
+  type IncrementalState,
+  incremental,
+  isIncremental,
+  type LastValueFunc,
+} from './incremental.ts';
+export {
+  type LogFields,
+  type Logger,
+  noopLogger,
+  redactHeaders,
+  redactSecrets,
+  SECRET_HEADER_NAMES,
+} from './logger.ts';
+export {
+  type AnyResource,
+  type IncrementalHandle,
+  isResource,
+  Resource,
+  type ResourceBatch,
+  type ResourceContext,
+  type ResourceData,
+  type ResourceFunction,
+  type ResourceOptions,
+  type ResourceRunContext,
+  type ResourceYield,
+  resource,
+  transformer,
+} from './resource.ts';
+export {
+  type ColumnFlagHint,
+  type CreateSchemaOptions,
+  type InheritedTableHint,
+  type ResolvedSchemaContract,
+  Schema,
+} from './schema/schema.ts';
+export {
+  type ColumnSchema,
+  type CompleteColumnSchema,
+  DATA_TYPES,
+  type DataType,
+  type LoaderFileFormat,
+  MERGE_STRATEGIES,
+  type MergeStrategy,
+  type NormalizersConfig,
+  type PreparedTable,
+  REPLACE_STRATEGIES,
+  type ReplaceStrategy,
+  type SchemaContract,
+  type SchemaContractMode,
+  type SchemaSettings,
+  type SchemaUpdate,
+  type StoredSchema,
+  type TableSchema,
+  WRITE_DISPOSITIONS,
+  type WriteDisposition,
+} from './schema/types.ts';
+export { type DltSource, isSource, type SourceFactory, type SourceOptions, source } from './source.ts';
