@@ -26,6 +26,17 @@ export {
   SchemaError,
 } from './errors.ts';
 export type { PipelineEvent, PipelineEventListener, PipelineEventType, TableMetrics } from './events.ts';
+export {
+  compactJson,
+  digest128,
+  formatUtcDatetime,
+  nestedRowId,
+  randomRowId,
+  rowHash,
+  rowKeyHash,
+  sha3Base64,
+  uniqueRowHash,
+} from './hashing.ts';
 export type {
   ColumnHints,
   NestedHints,
@@ -52,6 +63,14 @@ export {
   SECRET_HEADER_NAMES,
 } from './logger.ts';
 export {
+  createSnakeCase,
+  identifierTag,
+  type NamingConvention,
+  pythonStrip,
+  type SnakeCaseOptions,
+  snakeCase,
+} from './naming/snake-case.ts';
+export {
   type AnyResource,
   type IncrementalHandle,
   isResource,
@@ -69,10 +88,25 @@ export {
 export {
   type ColumnFlagHint,
   type CreateSchemaOptions,
+  computeStoredSchemaHash,
   type InheritedTableHint,
   type ResolvedSchemaContract,
+  SCHEMA_ENGINE_VERSION,
   Schema,
 } from './schema/schema.ts';
+export {
+  DLT_ID,
+  DLT_LIST_IDX,
+  DLT_LOAD_ID,
+  DLT_PARENT_ID,
+  DLT_ROOT_ID,
+  LOADS_TABLE_NAME,
+  loadsTable,
+  pipelineStateTable,
+  STATE_TABLE_NAME,
+  VERSION_TABLE_NAME,
+  versionTable,
+} from './schema/system-tables.ts';
 export {
   type ColumnSchema,
   type CompleteColumnSchema,
@@ -94,4 +128,21 @@ export {
   WRITE_DISPOSITIONS,
   type WriteDisposition,
 } from './schema/types.ts';
+export {
+  ColumnSchemaSchema,
+  parseStoredSchema,
+  StoredSchemaSchema,
+  TableSchemaSchema,
+} from './schema/zod.ts';
 export { type DltSource, isSource, type SourceFactory, type SourceOptions, source } from './source.ts';
+export {
+  bumpStateVersion,
+  decodeStoredState,
+  encodeStoredState,
+  type PipelineStateDocument,
+  type ResourceStateDocument,
+  type SourceStateDocument,
+  STATE_ENGINE_VERSION,
+  stateVersionHash,
+} from './state-codec.ts';
+export { decodeTypedJson, encodeTypedJson, pythonIsoformat } from './typed-json.ts';
