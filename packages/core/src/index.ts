@@ -55,6 +55,11 @@ export {
   type LastValueFunc,
 } from './incremental.ts';
 export {
+  compareCursorValues,
+  createIncrementalHandle,
+  type IncrementalHandleOptions,
+} from './incremental-runtime.ts';
+export {
   type LogFields,
   type Logger,
   noopLogger,
