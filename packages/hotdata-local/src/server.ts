@@ -351,7 +351,9 @@ export async function startHotdataLocal(options: HotdataLocalOptions = {}): Prom
       release = store.lock(target.database.id);
     }
     try {
-      return await applyLoad(store, target, request, { workspaceId, legacyDeclaredTables: legacy });
+      const response = await applyLoad(store, target, request, { workspaceId, legacyDeclaredTables: legacy });
+      if (faults.slowLoadMs > 0) await sleep(faults.slowLoadMs);
+      return response;
     } finally {
       release();
     }

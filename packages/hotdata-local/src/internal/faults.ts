@@ -16,6 +16,8 @@ export interface FaultOptions {
   dropResponseRate?: number;
   /** Share of load requests answered `409 RESOURCE_LOCKED` as if another load held the lock. */
   lockRate?: number;
+  /** Every load holds the database lock this much longer (a slow load), to provoke lock conflicts. */
+  slowLoadMs?: number;
   /** Only inject into requests whose path matches. Default: every `/v1/` path. */
   pathPattern?: RegExp;
 }
@@ -50,7 +52,11 @@ export class FaultInjector {
 
   get enabled(): boolean {
     const o = this.#options;
-    return Boolean(o.rate || o.latencyMs || o.dropRate || o.dropResponseRate || o.lockRate);
+    return Boolean(o.rate || o.latencyMs || o.dropRate || o.dropResponseRate || o.lockRate || o.slowLoadMs);
+  }
+
+  get slowLoadMs(): number {
+    return this.#options.slowLoadMs ?? 0;
   }
 
   decide(method: string, path: string): FaultDecision {

@@ -227,6 +227,7 @@ async function evolveColumns(
   table: string,
   existing: Column[],
   incoming: Column[],
+  source: string,
 ): Promise<void> {
   const byName = new Map(existing.map((column) => [column.name.toLowerCase(), column]));
   for (const column of incoming) {
@@ -237,7 +238,9 @@ async function evolveColumns(
       );
       continue;
     }
-    const fit = widenType(current.type, column.type);
+    const fit =
+      widenType(current.type, column.type) ??
+      ((await onlyNulls(connection, source, column.name)) ? { fits: true } : undefined);
     if (!fit) {
       throw conflict(
         `Column '${column.name}' is ${current.type} in the table but ${column.type} in the load: an incompatible type change. Only widening (e.g. INTEGER to BIGINT) is applied automatically.`,
@@ -248,6 +251,12 @@ async function evolveColumns(
         `ALTER TABLE ${table} ALTER COLUMN ${quoteIdentifier(column.name)} TYPE ${fit.widenTo}`,
       );
   }
+}
+
+/** A column without any value (typed VARCHAR by CSV detection) fits any existing type. */
+async function onlyNulls(connection: DuckDBConnection, source: string, column: string): Promise<boolean> {
+  const reader = await connection.runAndReadAll(`SELECT count(${quoteIdentifier(column)}) FROM ${source}`);
+  return Number(reader.getRows()[0]?.[0] ?? 0) === 0;
 }
 
 function keyCondition(key: string[], left: string, right: string): string {
@@ -316,7 +325,8 @@ export async function applyLoad(
         await connection.run(`CREATE OR REPLACE TABLE ${qualified} AS SELECT * FROM ${source.relation}`);
       } else if (exists) {
         const existing = await describe(connection, qualified);
-        if (request.mode !== 'delete') await evolveColumns(connection, qualified, existing, incoming);
+        if (request.mode !== 'delete')
+          await evolveColumns(connection, qualified, existing, incoming, source.relation);
         const sourceAlias = `${source.relation} AS s`;
         if (request.mode === 'append') {
           await connection.run(`INSERT INTO ${qualified} BY NAME SELECT * FROM ${source.relation}`);

@@ -339,7 +339,9 @@ export class Store {
         `CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(catalogOf(databaseId))}.${quoteIdentifier(schema)}`,
       ),
     );
-    (this.#metadata.schemas[databaseId] ??= []).push(schema);
+    const schemas = this.#metadata.schemas[databaseId] ?? [];
+    schemas.push(schema);
+    this.#metadata.schemas[databaseId] = schemas;
     await this.save();
   }
 
