@@ -1,4 +1,11 @@
-import { type DuckDBResultReader, type DuckDBType, DuckDBTypeId, type DuckDBValue } from '@duckdb/node-api';
+import {
+  type DuckDBResult,
+  type DuckDBResultReader,
+  type DuckDBType,
+  DuckDBTypeId,
+  type DuckDBValue,
+} from '@duckdb/node-api';
+import bindings from '@duckdb/node-bindings';
 import {
   Binary,
   Bool,
@@ -265,6 +272,177 @@ export function columnToArrow(type: DuckDBType, values: readonly DuckDBValue[]):
     default:
       return makeVector(variableWidth(new Utf8(), values, (value) => encoder.encode(textOf(value))));
   }
+}
+
+type TypedArray =
+  | BigInt64Array
+  | BigUint64Array
+  | Int8Array
+  | Int16Array
+  | Int32Array
+  | Uint8Array
+  | Uint16Array
+  | Uint32Array
+  | Float32Array
+  | Float64Array;
+
+/** Fixed-width DuckDB types whose vectors keep their values in a typed array (read without boxing). */
+const TYPED_STORAGE: Partial<
+  Record<
+    DuckDBTypeId,
+    { array: new (length: number) => TypedArray; arrow: () => import('apache-arrow').DataType }
+  >
+> = {
+  [DuckDBTypeId.TINYINT]: { array: Int8Array, arrow: () => new Int8() },
+  [DuckDBTypeId.SMALLINT]: { array: Int16Array, arrow: () => new Int16() },
+  [DuckDBTypeId.INTEGER]: { array: Int32Array, arrow: () => new Int32() },
+  [DuckDBTypeId.BIGINT]: { array: BigInt64Array, arrow: () => new Int64() },
+  [DuckDBTypeId.UTINYINT]: { array: Uint8Array, arrow: () => new Uint8() },
+  [DuckDBTypeId.USMALLINT]: { array: Uint16Array, arrow: () => new Uint16() },
+  [DuckDBTypeId.UINTEGER]: { array: Uint32Array, arrow: () => new Uint32() },
+  [DuckDBTypeId.UBIGINT]: { array: BigUint64Array, arrow: () => new Uint64() },
+  [DuckDBTypeId.FLOAT]: { array: Float32Array, arrow: () => new Float32() },
+  [DuckDBTypeId.DOUBLE]: { array: Float64Array, arrow: () => new Float64() },
+  [DuckDBTypeId.DATE]: { array: Int32Array, arrow: () => new DateDay() },
+  [DuckDBTypeId.TIME]: { array: BigInt64Array, arrow: () => new TimeMicrosecond() },
+  [DuckDBTypeId.TIMESTAMP]: { array: BigInt64Array, arrow: () => new TimestampMicrosecond() },
+  [DuckDBTypeId.TIMESTAMP_TZ]: { array: BigInt64Array, arrow: () => new TimestampMicrosecond('UTC') },
+  [DuckDBTypeId.TIMESTAMP_MS]: { array: BigInt64Array, arrow: () => new TimestampMillisecond() },
+  [DuckDBTypeId.TIMESTAMP_S]: { array: BigInt64Array, arrow: () => new TimestampSecond() },
+  [DuckDBTypeId.TIMESTAMP_NS]: { array: BigInt64Array, arrow: () => new TimestampNanosecond() },
+};
+
+interface RawVector {
+  itemCount: number;
+  getItem(index: number): DuckDBValue;
+  items?: TypedArray;
+  dataView?: DataView;
+  validity?: { itemValid(index: number): boolean };
+}
+
+/** Growable UTF-8 bytes + offsets of a string column, filled straight from DuckDB's string_t entries. */
+class StringColumn {
+  bytes = new Uint8Array(1 << 16);
+  used = 0;
+  readonly offsets: Int32Array;
+  readonly bitmap: Uint8Array;
+  nullCount = 0;
+
+  constructor(rows: number) {
+    this.offsets = new Int32Array(rows + 1);
+    this.bitmap = new Uint8Array(Math.ceil(rows / 8));
+  }
+
+  push(row: number, piece: Uint8Array | undefined): void {
+    if (piece) {
+      if (this.used + piece.length > this.bytes.length) {
+        const grown = new Uint8Array(Math.max(this.bytes.length * 2, this.used + piece.length));
+        grown.set(this.bytes.subarray(0, this.used));
+        this.bytes = grown;
+      }
+      this.bytes.set(piece, this.used);
+      this.used += piece.length;
+      this.bitmap[row >> 3]! |= 1 << (row & 7);
+    } else {
+      this.nullCount++;
+    }
+    this.offsets[row + 1] = this.used;
+  }
+}
+
+/** The bytes of the string_t at `index` of a VARCHAR/BLOB vector (inline up to 12 bytes, else a pointer). */
+function stringBytes(view: DataView, index: number): Uint8Array {
+  const offset = index * 16;
+  const length = view.getUint32(offset, true);
+  if (length <= 12) return new Uint8Array(view.buffer, view.byteOffset + offset + 4, length);
+  return bindings.get_data_from_pointer(view.buffer as ArrayBuffer, view.byteOffset + offset + 8, length);
+}
+
+/**
+ * Converts a DuckDB result chunk by chunk. Fixed-width columns are copied straight from the vectors'
+ * typed arrays (the vectors' `items`, stable in the pinned @duckdb/node-api), other columns go value by
+ * value; either way the Arrow data is exact (microseconds, int64, decimals).
+ */
+export async function resultToArrow(result: DuckDBResult, totalRows: number): Promise<Table> {
+  const count = result.columnCount;
+  const types = Array.from({ length: count }, (_, index) => result.columnType(index));
+  const storage = types.map((type) => TYPED_STORAGE[type.typeId]);
+  const fixedArrays = storage.map((entry) => (entry ? new entry.array(totalRows) : undefined));
+  const bitmaps = types.map(() => new Uint8Array(Math.ceil(totalRows / 8)));
+  const nullCounts = types.map(() => 0);
+  const boxed: DuckDBValue[][] = types.map(() => []);
+  const strings = types.map((type) =>
+    type.typeId === DuckDBTypeId.VARCHAR || type.typeId === DuckDBTypeId.BLOB
+      ? new StringColumn(totalRows)
+      : undefined,
+  );
+  let offset = 0;
+  while (true) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) break;
+    const rows = chunk.rowCount;
+    for (let column = 0; column < count; column++) {
+      const vector = chunk.getColumnVector(column) as unknown as RawVector;
+      const target = fixedArrays[column];
+      const text = strings[column];
+      if (text && vector.dataView && vector.validity) {
+        for (let row = 0; row < rows; row++) {
+          text.push(
+            offset + row,
+            vector.validity.itemValid(row) ? stringBytes(vector.dataView, row) : undefined,
+          );
+        }
+      } else if (
+        target &&
+        vector.items &&
+        vector.validity &&
+        vector.items.constructor === target.constructor
+      ) {
+        (target as Int32Array).set(vector.items.subarray(0, rows) as Int32Array, offset);
+        const bitmap = bitmaps[column]!;
+        for (let row = 0; row < rows; row++) {
+          if (vector.validity.itemValid(row)) bitmap[(offset + row) >> 3]! |= 1 << ((offset + row) & 7);
+          else nullCounts[column]!++;
+        }
+      } else {
+        const values = boxed[column]!;
+        for (let row = 0; row < rows; row++) values.push(vector.getItem(row));
+      }
+    }
+    offset += rows;
+  }
+  const vectors: Record<string, Vector> = {};
+  for (let column = 0; column < count; column++) {
+    const entry = storage[column];
+    const array = fixedArrays[column];
+    const name = result.columnName(column);
+    const text = strings[column];
+    if (text && boxed[column]!.length === 0) {
+      vectors[name] = makeVector(
+        makeData({
+          type: types[column]!.typeId === DuckDBTypeId.BLOB ? new Binary() : new Utf8(),
+          length: offset,
+          nullCount: text.nullCount,
+          nullBitmap: text.bitmap,
+          valueOffsets: text.offsets.subarray(0, offset + 1),
+          data: text.bytes.subarray(0, text.used),
+        } as never),
+      );
+    } else if (entry && array && boxed[column]!.length === 0) {
+      vectors[name] = makeVector(
+        makeData({
+          type: entry.arrow(),
+          length: offset,
+          nullCount: nullCounts[column]!,
+          nullBitmap: bitmaps[column]!,
+          data: array.subarray(0, offset),
+        } as never),
+      );
+    } else {
+      vectors[name] = columnToArrow(types[column]!, boxed[column]!);
+    }
+  }
+  return new Table(vectors);
 }
 
 /** A materialized DuckDB result as an Arrow table with the same column names and types. */

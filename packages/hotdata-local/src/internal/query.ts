@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { type DuckDBConnection, StatementType } from '@duckdb/node-api';
 import { tableToIPC } from 'apache-arrow';
 import { badRequest } from './api-error.ts';
-import { arrowTypeString, readerToArrow, readerToJsonRows } from './arrow.ts';
+import { arrowTypeString, readerToJsonRows, resultToArrow } from './arrow.ts';
 import { newId } from './ids.ts';
 import {
   catalogOf,
@@ -212,14 +212,18 @@ export async function readResult(
         await rm(path, { force: true });
       }
     }
-    const reader = await connection.runAndReadAll(`SELECT * FROM ${table}${slice(offset, limit)}`);
     if (format === 'arrow') {
+      const start = Math.min(offset ?? 0, result.rowCount);
+      const rows = Math.min(result.rowCount - start, limit ?? Number.POSITIVE_INFINITY);
+      const streamed = await connection.run(`SELECT * FROM ${table}${slice(offset, limit)}`);
+      const arrow = await resultToArrow(streamed, rows);
       return {
         contentType: 'application/vnd.apache.arrow.stream',
-        body: Buffer.from(tableToIPC(readerToArrow(reader), 'stream')),
-        rowCount: reader.currentRowCount,
+        body: Buffer.from(tableToIPC(arrow, 'stream')),
+        rowCount: arrow.numRows,
       };
     }
+    const reader = await connection.runAndReadAll(`SELECT * FROM ${table}${slice(offset, limit)}`);
     const rows = readerToJsonRows(reader);
     if (format === 'md') {
       const columns = reader.columnNames();
