@@ -134,6 +134,13 @@ export {
   type WriteDisposition,
 } from './schema/types.ts';
 export {
+  columnSchemaFromHints,
+  resolveTableName,
+  type TableTemplate,
+  type TableTemplateOptions,
+  tableTemplateFromHints,
+} from './schema/hints-to-table.ts';
+export {
   ColumnSchemaSchema,
   parseStoredSchema,
   StoredSchemaSchema,
