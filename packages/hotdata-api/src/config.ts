@@ -13,17 +13,17 @@ export interface HotdataClientOptions {
   maxRetries?: number;
   /** Base of the exponential backoff in seconds (with jitter, capped at 30 s). Env `HOTDATA_RETRY_BACKOFF_SECONDS`, default 1.0. */
   retryBackoffSeconds?: number;
-  /** Receives request and retry lines (never a token). Default: none. */
+  /** Receives request (debug) and retry (warn) lines, never a token. No env var; default: drops every line. */
   logger?: Logger;
-  /** Aborts every request of this client. */
+  /** Aborts every request and wait of this client (an `aborted` error). No env var; default: none. */
   signal?: AbortSignal;
-  /** Timeout of one HTTP request in milliseconds. Default 120000. */
+  /** Timeout of one HTTP request in milliseconds (a timeout is retried like a reset). No env var; default 120000. */
   requestTimeoutMs?: number;
-  /** Longest wait for an async load job or a result to become ready, in milliseconds. Default 3600000 (1 h). */
+  /** Longest wait for an async load job, a query run or a result to become ready, in ms. No env var; default 3600000 (1 h). */
   jobTimeoutMs?: number;
-  /** First poll interval for jobs and results in milliseconds (grows to 5 s). Default 250. */
+  /** First poll interval for jobs and query runs in ms (grows to 5 s). No env var; default 250. */
   pollIntervalMs?: number;
-  /** `User-Agent` header. Default `hotdata-dlt/<version>`. */
+  /** `User-Agent` header. No env var; default `hotdata-dlt`. */
   userAgent?: string;
 }
 
@@ -45,7 +45,7 @@ export interface ResolvedClientConfig {
 }
 
 const OptionsSchema = z.object({
-  apiUrl: z.url({ message: 'must be an http(s) URL' }),
+  apiUrl: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }),
   workspaceId: z.string().min(1).optional(),
   maxRetries: z.number().int().min(0).max(50),
   retryBackoffSeconds: z.number().min(0).max(600),

@@ -38,6 +38,13 @@ export interface RequestSpec<T> {
    * applied (e.g. an upload already claimed by the lost first request): report it as ambiguous.
    */
   conflictAfterReplayIsAmbiguous?: boolean;
+  /**
+   * A 404 answered to a repeated attempt means the lost first attempt already did the work (a DELETE):
+   * report success.
+   */
+  notFoundAfterReplayIsDone?: boolean;
+  /** Aborts this request (in addition to the client's signal). */
+  signal?: AbortSignal;
 }
 
 export interface TransportResponse<T> {
@@ -53,22 +60,29 @@ const NOTHING_SENT_CODES = new Set(['ECONNREFUSED', 'EAI_AGAIN', 'ENOTFOUND', 'E
 const MAX_BACKOFF_SECONDS = 30;
 const MAX_RETRY_AFTER_SECONDS = 300;
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
+/** Resolves after `ms`, or resolves `false` at once when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+  return new Promise((resolve) => {
     if (signal?.aborted) {
-      reject(signal.reason);
+      resolve(false);
       return;
     }
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
-      resolve();
+      resolve(true);
     }, ms);
     const onAbort = () => {
       clearTimeout(timer);
-      reject(signal?.reason);
+      resolve(false);
     };
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+function combineSignals(...signals: Array<AbortSignal | undefined>): AbortSignal | undefined {
+  const present = signals.filter((signal): signal is AbortSignal => signal !== undefined);
+  if (present.length <= 1) return present[0];
+  return AbortSignal.any(present);
 }
 
 /** Parses `Retry-After` (integer seconds or an HTTP date) into seconds. */
@@ -159,6 +173,8 @@ function pathOf(path: string): string {
 /** Sends HTTP requests with auth, retries, classification and redaction. One per client. */
 export class Transport {
   readonly #config: ResolvedClientConfig;
+  /** Short-lived secrets seen in responses (upload finalize tokens), redacted like the API key. */
+  readonly #extraSecrets = new Set<string>();
 
   constructor(config: ResolvedClientConfig) {
     this.#config = config;
@@ -168,12 +184,41 @@ export class Transport {
     return this.#config;
   }
 
+  /** Registers a secret (e.g. a finalize token) to be redacted from messages. */
+  addSecret(secret: string): void {
+    if (this.#extraSecrets.size > 1_000) this.#extraSecrets.clear();
+    this.#extraSecrets.add(secret);
+  }
+
   redact(text: string): string {
-    return redactSecrets(text, this.#config.knownSecrets());
+    return redactSecrets(text, [...this.#config.knownSecrets(), ...this.#extraSecrets]);
+  }
+
+  /**
+   * The error kept as `cause`: got's errors carry the request options (headers with the bearer
+   * token), so only a redacted copy of the name, code and message is kept.
+   */
+  #safeCause(error: unknown): Error {
+    const source = error as { name?: string; code?: string; message?: string };
+    const copy = new Error(this.redact(source.message ?? String(error)));
+    copy.name = source.name ?? 'Error';
+    if (source.code) (copy as Error & { code?: string }).code = source.code;
+    return copy;
+  }
+
+  #aborted(spec: { method: string }, path: string, signal: AbortSignal | undefined): HotdataApiError {
+    const reason = signal?.reason;
+    return new HotdataApiError(`${spec.method} ${path} was aborted.`, {
+      kind: 'aborted',
+      method: spec.method,
+      path,
+      ...(reason !== undefined ? { cause: this.#safeCause(reason) } : {}),
+    });
   }
 
   async send<T = unknown>(spec: RequestSpec<T>): Promise<TransportResponse<T>> {
-    const { logger, maxRetries, retryBackoffSeconds, signal } = this.#config;
+    const { logger, maxRetries, retryBackoffSeconds } = this.#config;
+    const signal = combineSignals(this.#config.signal, spec.signal);
     const absolute = /^https?:\/\//.test(spec.path);
     const url = new URL(absolute ? spec.path : `${this.#config.apiUrl}${spec.path}`);
     for (const [name, value] of Object.entries(spec.query ?? {})) {
@@ -193,7 +238,12 @@ export class Transport {
     }
     if (spec.databaseId) headers['x-database-id'] = spec.databaseId;
 
+    const pause = async (ms: number) => {
+      if (!(await sleep(ms, signal))) throw this.#aborted(spec, path, signal);
+    };
+
     for (let attempt = 0; ; attempt++) {
+      if (signal?.aborted) throw this.#aborted(spec, path, signal);
       const started = performance.now();
       let response: {
         statusCode: number;
@@ -222,14 +272,7 @@ export class Transport {
           body: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
         };
       } catch (error) {
-        if (signal?.aborted) {
-          throw new HotdataApiError(`${spec.method} ${path} was aborted.`, {
-            kind: 'aborted',
-            method: spec.method,
-            path,
-            cause: signal.reason,
-          });
-        }
+        if (signal?.aborted) throw this.#aborted(spec, path, signal);
         const code = (error as { code?: string }).code ?? 'UNKNOWN';
         const nothingSent = NOTHING_SENT_CODES.has(code);
         const kind: HotdataApiErrorKind = code === 'ETIMEDOUT' ? 'timeout' : 'network';
@@ -237,7 +280,7 @@ export class Transport {
         if (!nothingSent && spec.replay === 'unsafe') {
           throw new HotdataAmbiguousResultError(
             `${spec.method} ${path} failed with ${code} before a response arrived; the server may or may not have applied it, so it is not repeated. (${description})`,
-            { method: spec.method, path, cause: error },
+            { method: spec.method, path, cause: this.#safeCause(error) },
           );
         }
         if (attempt < maxRetries) {
@@ -249,12 +292,12 @@ export class Transport {
             attempt: attempt + 1,
             waitMs: wait,
           });
-          await sleep(wait, signal);
+          await pause(wait);
           continue;
         }
         throw new HotdataApiError(
           `${spec.method} ${path} failed with ${code} after ${attempt + 1} attempt(s): ${description}. Check that the API URL (${this.#config.apiUrl}) is reachable.`,
-          { kind, method: spec.method, path, isRetryable: true, cause: error },
+          { kind, method: spec.method, path, isRetryable: true, cause: this.#safeCause(error) },
         );
       }
 
@@ -267,6 +310,13 @@ export class Transport {
         attempt: attempt + 1,
         ms: elapsedMs,
       });
+      if (spec.notFoundAfterReplayIsDone && attempt > 0 && status === 404) {
+        logger.info('hotdata request answered 404 to a repeat: the first attempt did the work', {
+          method: spec.method,
+          path,
+        });
+        return { status: 204, headers: response.headers, body: Buffer.alloc(0), data: undefined as T };
+      }
       if ((status >= 200 && status < 300) || spec.passStatuses?.includes(status)) {
         return {
           status,
@@ -295,7 +345,7 @@ export class Transport {
           attempt: attempt + 1,
           waitMs: wait,
         });
-        await sleep(wait, signal);
+        await pause(wait);
         continue;
       }
       if (spec.conflictAfterReplayIsAmbiguous && attempt > 0 && classification.kind === 'conflict') {
@@ -327,7 +377,17 @@ export class Transport {
     }
   }
 
-  #parse<T>(spec: RequestSpec<T>, path: string, status: number, body: Buffer): T {
+  /** Decodes a JSON body with `schema`; a mismatch is an `invalid_response` error naming the field. */
+  decode<T>(
+    request: { method: string; path: string },
+    status: number,
+    body: Buffer,
+    schema: z.ZodType<T>,
+  ): T {
+    return this.#parse({ method: request.method, schema }, pathOf(request.path), status, body);
+  }
+
+  #parse<T>(spec: { method: string; schema?: z.ZodType<T> }, path: string, status: number, body: Buffer): T {
     if (!spec.schema) return undefined as T;
     let json: unknown;
     try {
@@ -352,7 +412,9 @@ export class Transport {
     return result.data;
   }
 
-  sleep(ms: number): Promise<void> {
-    return sleep(ms, this.#config.signal);
+  /** Waits `ms` between polls; an abort of the client's signal ends the wait with an `aborted` error. */
+  async sleep(ms: number, what: { method: string; path: string }, signal?: AbortSignal): Promise<void> {
+    const combined = combineSignals(this.#config.signal, signal);
+    if (!(await sleep(ms, combined))) throw this.#aborted(what, pathOf(what.path), combined);
   }
 }

@@ -22,6 +22,8 @@ export interface UploadOptions {
   partSizeBytes?: number;
   /** Parts uploaded at once. Default 4. */
   concurrency?: number;
+  /** Aborts the upload. */
+  signal?: AbortSignal;
 }
 
 export interface UploadResult {
@@ -81,13 +83,20 @@ async function collect(stream: Readable): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
+/** Maps with at most `limit` calls in flight; after a failure no new item is started. */
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
+  let failed = false;
   const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
-    while (next < items.length) {
+    while (next < items.length && !failed) {
       const index = next++;
-      results[index] = await fn(items[index]!);
+      try {
+        results[index] = await fn(items[index]!);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
     }
   });
   await Promise.all(workers);
@@ -113,9 +122,10 @@ export class Uploader {
           contentType,
           options.filename,
           partSize,
+          options.signal,
         );
         if (!session) {
-          return await this.#legacy(described, contentType);
+          return await this.#legacy(described, contentType, options.signal);
         }
         return described.kind === 'stream'
           ? await this.#streamed(session, described.stream, options)
@@ -123,8 +133,12 @@ export class Uploader {
       } catch (error) {
         // A finalize whose response was lost is never repeated; a new session is safe to start instead
         // (the first upload, finalized or not, is simply never loaded). Streams cannot be re-read.
-        if (HotdataAmbiguousResultError.isInstance(error) && attempt === 0 && described.kind !== 'stream')
+        if (HotdataAmbiguousResultError.isInstance(error) && attempt === 0 && described.kind !== 'stream') {
+          this.#transport.config.logger.warn('hotdata upload finalize outcome unknown; uploading again', {
+            path: error.path,
+          });
           continue;
+        }
         throw error;
       }
     }
@@ -135,6 +149,7 @@ export class Uploader {
     contentType: string,
     filename: string | undefined,
     partSize: number,
+    signal: AbortSignal | undefined,
   ): Promise<UploadSessionResponse | undefined> {
     try {
       const response = await this.#transport.send({
@@ -148,7 +163,9 @@ export class Uploader {
         },
         replay: 'safe',
         schema: UploadSessionResponseSchema,
+        ...(signal ? { signal } : {}),
       });
+      this.#transport.addSecret(response.data.finalize_token);
       return response.data;
     } catch (error) {
       if (HotdataApiError.isInstance(error) && error.kind === 'unsupported') return undefined;
@@ -161,6 +178,7 @@ export class Uploader {
     headers: Record<string, string>,
     body: () => Readable | Buffer,
     length: number,
+    signal: AbortSignal | undefined,
   ): Promise<string | undefined> {
     const response = await this.#transport.send({
       method: 'PUT',
@@ -169,18 +187,24 @@ export class Uploader {
       headers: { ...headers, 'content-length': String(length) },
       body,
       replay: 'safe',
+      ...(signal ? { signal } : {}),
     });
     const etag = response.headers.etag;
     return Array.isArray(etag) ? etag[0] : etag;
   }
 
-  async #mintPartUrls(session: UploadSessionResponse, partNumbers: number[]): Promise<Map<number, string>> {
+  async #mintPartUrls(
+    session: UploadSessionResponse,
+    partNumbers: number[],
+    signal: AbortSignal | undefined,
+  ): Promise<Map<number, string>> {
     const response = await this.#transport.send({
       method: 'POST',
       path: `/v1/uploads/${encodeURIComponent(session.upload_id)}/parts`,
       headers: { 'x-upload-finalize-token': session.finalize_token },
       json: { part_numbers: partNumbers },
       replay: 'safe',
+      ...(signal ? { signal } : {}),
       schema: UploadPartsResponseSchema,
     });
     return new Map(response.data.parts.map((part) => [part.part_number, part.url]));
@@ -189,6 +213,7 @@ export class Uploader {
   async #finalize(
     session: UploadSessionResponse,
     parts: Array<{ part_number: number; e_tag: string }> | undefined,
+    signal: AbortSignal | undefined,
   ) {
     const response = await this.#transport.send({
       method: 'POST',
@@ -197,6 +222,7 @@ export class Uploader {
       ...(parts ? { json: { parts } } : {}),
       replay: 'unsafe',
       schema: FinalizeUploadResponseSchema,
+      ...(signal ? { signal } : {}),
     });
     return response.data;
   }
@@ -225,8 +251,8 @@ export class Uploader {
           path: '/v1/uploads',
         });
       }
-      await this.#put(session.url, session.headers, slice(sized, 0, size), size);
-      const finalized = await this.#finalize(session, undefined);
+      await this.#put(session.url, session.headers, slice(sized, 0, size), size, options.signal);
+      const finalized = await this.#finalize(session, undefined, options.signal);
       return { uploadId: session.upload_id, sizeBytes: finalized.size_bytes, mode: 'single', parts: 1 };
     }
     const partSize = session.part_size ?? options.partSizeBytes ?? DEFAULT_PART_SIZE;
@@ -235,7 +261,7 @@ export class Uploader {
     const urls =
       session.part_urls && session.part_urls.length >= count
         ? new Map(numbers.map((number) => [number, session.part_urls![number - 1]!]))
-        : await this.#mintPartUrls(session, numbers);
+        : await this.#mintPartUrls(session, numbers, options.signal);
     const parts = await mapLimit(numbers, options.concurrency ?? 4, async (number) => {
       const start = (number - 1) * partSize;
       const end = Math.min(size, start + partSize);
@@ -246,10 +272,16 @@ export class Uploader {
           method: 'POST',
           path: '/v1/uploads',
         });
-      const etag = await this.#put(url, session.headers, slice(sized, start, end), end - start);
+      const etag = await this.#put(
+        url,
+        session.headers,
+        slice(sized, start, end),
+        end - start,
+        options.signal,
+      );
       return { part_number: number, e_tag: this.#requireEtag(etag, number) };
     });
-    const finalized = await this.#finalize(session, parts);
+    const finalized = await this.#finalize(session, parts, options.signal);
     return {
       uploadId: session.upload_id,
       sizeBytes: finalized.size_bytes,
@@ -268,14 +300,14 @@ export class Uploader {
     let number = 0;
     for await (const chunk of chunks(stream, partSize)) {
       number += 1;
-      const url = (await this.#mintPartUrls(session, [number])).get(number);
+      const url = (await this.#mintPartUrls(session, [number], options.signal)).get(number);
       if (!url)
         throw new HotdataApiError(`No URL for upload part ${number}.`, {
           kind: 'invalid_response',
           method: 'POST',
           path: '/v1/uploads',
         });
-      const etag = await this.#put(url, session.headers, () => chunk, chunk.length);
+      const etag = await this.#put(url, session.headers, () => chunk, chunk.length, options.signal);
       parts.push({ part_number: number, e_tag: this.#requireEtag(etag, number) });
     }
     if (parts.length === 0) {
@@ -285,7 +317,7 @@ export class Uploader {
         path: '/v1/uploads',
       });
     }
-    const finalized = await this.#finalize(session, parts);
+    const finalized = await this.#finalize(session, parts, options.signal);
     return {
       uploadId: session.upload_id,
       sizeBytes: finalized.size_bytes,
@@ -297,6 +329,7 @@ export class Uploader {
   async #legacy(
     described: Sized | { kind: 'stream'; stream: Readable },
     contentType: string,
+    signal: AbortSignal | undefined,
   ): Promise<UploadResult> {
     // The legacy endpoint takes the whole body at once; a stream is collected so retries can resend it.
     const sized: Sized =
@@ -309,6 +342,7 @@ export class Uploader {
       body: slice(sized, 0, size),
       replay: 'safe',
       schema: LegacyUploadResponseSchema,
+      ...(signal ? { signal } : {}),
     });
     return { uploadId: response.data.id, sizeBytes: response.data.size_bytes, mode: 'legacy', parts: 1 };
   }

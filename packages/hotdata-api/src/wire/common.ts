@@ -12,6 +12,7 @@ export type ApiErrorBody = z.infer<typeof ApiErrorBodySchema>;
 
 /** `{"error": "snake_case_code"}` — workspace endpoints. */
 export const WorkspaceErrorBodySchema = z.looseObject({ error: z.string() });
+export type WorkspaceErrorBody = z.infer<typeof WorkspaceErrorBodySchema>;
 
 /** `{"detail": "..."}` or `{"detail": [{loc, msg}]}` — framework-level rejections. */
 export const DetailErrorBodySchema = z.looseObject({
@@ -20,6 +21,7 @@ export const DetailErrorBodySchema = z.looseObject({
     z.array(z.looseObject({ loc: z.array(z.unknown()).optional(), msg: z.string() })),
   ]),
 });
+export type DetailErrorBody = z.infer<typeof DetailErrorBodySchema>;
 
 /** Error codes the API and hotdata-local use. */
 export const API_ERROR_CODES = [
@@ -77,6 +79,17 @@ export function isValidIdentifier(name: string, kind: 'schema' | 'table' | 'cata
   return identifierProblem(name, kind) === undefined;
 }
 
+/**
+ * An integer query-string parameter: a number from the client, a decimal string on the server side.
+ */
+export const IntegerParamSchema = z.coerce.number<number | string>().int();
+
+/** A boolean query-string parameter: the API accepts only lowercase `true` / `false`. */
+export const BooleanParamSchema = z.union([
+  z.boolean(),
+  z.enum(['true', 'false']).transform((value) => value === 'true'),
+]);
+
 /** Cursor-paged list fields; old deployments may omit them. */
 export const CursorPageSchema = z.object({
   count: z.number().int().nullish(),
@@ -84,3 +97,4 @@ export const CursorPageSchema = z.object({
   has_more: z.boolean().nullish(),
   next_cursor: z.string().nullish(),
 });
+export type CursorPage = z.infer<typeof CursorPageSchema>;

@@ -1,18 +1,20 @@
 import { z } from 'zod';
-import { CursorPageSchema } from './common.ts';
+import { CursorPageSchema, IntegerParamSchema } from './common.ts';
 
-export const TablePartitionKeySchema = z.object({
+export const TablePartitionKeySchema = z.strictObject({
   column: z.string().min(1),
   transform: z.enum(['identity', 'year', 'month', 'day', 'hour']),
 });
-export const TableSortKeySchema = z.object({
+export type TablePartitionKey = z.infer<typeof TablePartitionKeySchema>;
+export const TableSortKeySchema = z.strictObject({
   column: z.string().min(1),
   direction: z.enum(['asc', 'desc']).optional(),
   nulls: z.enum(['first', 'last']).optional(),
 });
+export type TableSortKey = z.infer<typeof TableSortKeySchema>;
 
 /** A table declaration (`DatabaseDefaultTableDecl` / `AddManagedTableRequest`). */
-export const TableDeclarationSchema = z.object({
+export const TableDeclarationSchema = z.strictObject({
   name: z.string().min(1),
   /** Row-identity columns enabling `upsert` / `update` / `delete` loads. */
   key: z.array(z.string().min(1)).optional(),
@@ -21,13 +23,13 @@ export const TableDeclarationSchema = z.object({
 });
 export type TableDeclaration = z.infer<typeof TableDeclarationSchema>;
 
-export const SchemaDeclarationSchema = z.object({
+export const SchemaDeclarationSchema = z.strictObject({
   name: z.string().min(1),
   tables: z.array(TableDeclarationSchema).optional(),
 });
 export type SchemaDeclaration = z.infer<typeof SchemaDeclarationSchema>;
 
-export const CreateDatabaseRequestSchema = z.object({
+export const CreateDatabaseRequestSchema = z.strictObject({
   name: z.string().optional(),
   /** Legacy alias of `name` still accepted by servers. */
   description: z.string().optional(),
@@ -54,6 +56,7 @@ export const DatabaseAttachmentSchema = z.looseObject({
   connection_id: z.string(),
   alias: z.string().nullish(),
 });
+export type DatabaseAttachment = z.infer<typeof DatabaseAttachmentSchema>;
 
 export const DatabaseDetailResponseSchema = z.looseObject({
   id: z.string(),
@@ -84,14 +87,16 @@ export const ListDatabasesResponseSchema = z.looseObject({
 });
 export type ListDatabasesResponse = z.infer<typeof ListDatabasesResponseSchema>;
 
+/** Query string of `GET /v1/databases`: `limit` 1–100 (the server clamps), `search` is a substring. */
 export const ListDatabasesQuerySchema = z.object({
-  limit: z.number().int().optional(),
+  limit: IntegerParamSchema.optional(),
   cursor: z.string().optional(),
   search: z.string().optional(),
   batch: z.string().optional(),
 });
+export type ListDatabasesQuery = z.infer<typeof ListDatabasesQuerySchema>;
 
-export const AddSchemaRequestSchema = z.object({
+export const AddSchemaRequestSchema = z.strictObject({
   name: z.string().min(1),
   tables: z.array(TableDeclarationSchema).optional(),
 });

@@ -1,14 +1,24 @@
 import { z } from 'zod';
-import { CursorPageSchema } from './common.ts';
-import { TablePartitionKeySchema, TableSortKeySchema } from './databases.ts';
+import { BooleanParamSchema, CursorPageSchema, IntegerParamSchema } from './common.ts';
 
+/** Query string of `GET /v1/information_schema`; `schema` and `table` take SQL `%` wildcards. */
 export const InformationSchemaQuerySchema = z.object({
   connection_id: z.string().optional(),
   schema: z.string().optional(),
   table: z.string().optional(),
-  include_columns: z.boolean().optional(),
-  limit: z.number().int().optional(),
+  include_columns: BooleanParamSchema.optional(),
+  limit: IntegerParamSchema.optional(),
   cursor: z.string().optional(),
+});
+export type InformationSchemaQuery = z.infer<typeof InformationSchemaQuerySchema>;
+
+/** A partition key as read back (lenient: newer servers may add fields or transforms). */
+export const TableInfoPartitionKeySchema = z.looseObject({ column: z.string(), transform: z.string() });
+/** A sort key as read back. */
+export const TableInfoSortKeySchema = z.looseObject({
+  column: z.string(),
+  direction: z.string().nullish(),
+  nulls: z.string().nullish(),
 });
 
 export const ColumnInfoSchema = z.looseObject({
@@ -27,8 +37,8 @@ export const TableInfoSchema = z.looseObject({
   synced: z.boolean(),
   last_sync: z.string().nullish(),
   columns: z.array(ColumnInfoSchema).optional(),
-  partition_by: z.array(TablePartitionKeySchema).default([]),
-  sorted_by: z.array(TableSortKeySchema).default([]),
+  partition_by: z.array(TableInfoPartitionKeySchema).default([]),
+  sorted_by: z.array(TableInfoSortKeySchema).default([]),
 });
 export type TableInfo = z.infer<typeof TableInfoSchema>;
 

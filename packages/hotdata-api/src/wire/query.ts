@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { IntegerParamSchema } from './common.ts';
 
 export const QUERY_DIALECTS = ['hotsql', 'duckdb', 'postgres', 'snowflake'] as const;
 
 export const QueryRequestSchema = z
-  .object({
+  .strictObject({
     sql: z.string().min(1),
     database_id: z.string().optional(),
     async: z.boolean().optional(),
@@ -71,11 +72,13 @@ export const RESULT_CONTENT_TYPES: Record<ResultFormat, string> = {
   md: 'text/markdown; charset=utf-8',
 };
 
+/** Query string of `GET /v1/results/{id}`; `format` overrides `Accept`. */
 export const GetResultQuerySchema = z.object({
-  offset: z.number().int().nonnegative().optional(),
-  limit: z.number().int().nonnegative().optional(),
+  offset: IntegerParamSchema.pipe(z.number().nonnegative()).optional(),
+  limit: IntegerParamSchema.pipe(z.number().nonnegative()).optional(),
   format: z.enum([...RESULT_FORMATS, 'markdown']).optional(),
 });
+export type GetResultQuery = z.infer<typeof GetResultQuerySchema>;
 
 /** A ready result as JSON rows (one slice). */
 export const GetResultResponseSchema = z.looseObject({
@@ -95,6 +98,7 @@ export const ResultPendingResponseSchema = z.looseObject({
   result_id: z.string(),
   error_message: z.string().nullish(),
 });
+export type ResultPendingResponse = z.infer<typeof ResultPendingResponseSchema>;
 
 export const ListResultsResponseSchema = z.looseObject({
   results: z.array(
@@ -110,3 +114,4 @@ export const ListResultsResponseSchema = z.looseObject({
   offset: z.number().int().nullish(),
   has_more: z.boolean().nullish(),
 });
+export type ListResultsResponse = z.infer<typeof ListResultsResponseSchema>;

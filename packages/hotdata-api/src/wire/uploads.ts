@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-export const CreateUploadRequestSchema = z.object({
+export const CreateUploadRequestSchema = z.strictObject({
   /** Omit for a streaming multipart upload (part URLs are minted later). */
   declared_size_bytes: z.number().int().nonnegative().optional(),
   content_type: z.string().optional(),
@@ -26,23 +26,28 @@ export const UploadSessionResponseSchema = z.looseObject({
 });
 export type UploadSessionResponse = z.infer<typeof UploadSessionResponseSchema>;
 
-export const CreateUploadBatchRequestSchema = z.object({
+export const CreateUploadBatchRequestSchema = z.strictObject({
   uploads: z.array(CreateUploadRequestSchema).min(1),
 });
+export type CreateUploadBatchRequest = z.infer<typeof CreateUploadBatchRequestSchema>;
 export const CreateUploadBatchResponseSchema = z.looseObject({
   uploads: z.array(UploadSessionResponseSchema),
 });
+export type CreateUploadBatchResponse = z.infer<typeof CreateUploadBatchResponseSchema>;
 
-export const UploadPartsRequestSchema = z.object({
+export const UploadPartsRequestSchema = z.strictObject({
   part_numbers: z.array(z.number().int().positive()).min(1),
 });
 export type UploadPartsRequest = z.infer<typeof UploadPartsRequestSchema>;
 export const UploadPartsResponseSchema = z.looseObject({
   parts: z.array(z.looseObject({ part_number: z.number().int(), url: z.string() })),
 });
+export type UploadPartsResponse = z.infer<typeof UploadPartsResponseSchema>;
 
-export const FinalizeUploadRequestSchema = z.object({
-  parts: z.array(z.object({ part_number: z.number().int().positive(), e_tag: z.string().min(1) })).min(1),
+export const FinalizeUploadRequestSchema = z.strictObject({
+  parts: z
+    .array(z.strictObject({ part_number: z.number().int().positive(), e_tag: z.string().min(1) }))
+    .min(1),
 });
 export type FinalizeUploadRequest = z.infer<typeof FinalizeUploadRequestSchema>;
 
@@ -70,3 +75,4 @@ export type LegacyUploadResponse = z.infer<typeof LegacyUploadResponseSchema>;
 export const ListLegacyUploadsResponseSchema = z.looseObject({
   uploads: z.array(LegacyUploadResponseSchema),
 });
+export type ListLegacyUploadsResponse = z.infer<typeof ListLegacyUploadsResponseSchema>;
