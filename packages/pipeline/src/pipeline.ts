@@ -37,7 +37,7 @@ import {
   type TableHints,
 } from '@hotdata-dlt/core';
 import { Dataset } from './dataset.ts';
-import { extractSource, writeStateItem } from './internal/extract.ts';
+import { type ExtractedPackage, extractSource, writeStateItem } from './internal/extract.ts';
 import { loadPackage, type PackageLoadInfo } from './internal/load.ts';
 import { PackageNormalizer } from './internal/normalize.ts';
 import { exists, move, newLoadId, readJson, WorkingDir, writeJson } from './internal/storage.ts';
@@ -338,7 +338,8 @@ export class Pipeline {
     const committed: Array<{ loadId: string; schema: Schema }> = [];
     try {
       const started = performance.now();
-      let lastPackage: { loadId: string; dir: string; schema: Schema } | undefined;
+      let lastPackage: { dir: string; schema: Schema; extracted: ExtractedPackage } | undefined;
+      const packages: ExtractedPackage[] = [];
       for (const dltSource of sources) {
         const loadId = newLoadId();
         const dir = join(area, loadId);
@@ -378,13 +379,10 @@ export class Pipeline {
           emit: (event) => this.#emit(event),
           pipelineName: this.pipelineName,
         });
-        await writeJson(join(dir, 'extract.json'), {
-          files: extracted.files,
-          emptyTables: extracted.emptyTables,
-        });
         info.resources.push(...extracted.resources);
-        lastPackage = { loadId, dir, schema };
+        lastPackage = { dir, schema, extracted };
         committed.push({ loadId, schema });
+        packages.push(extracted);
         state.schema_names = [...new Set([...(state.schema_names ?? []), schema.name])].sort();
         state.default_schema_name ??= schema.name;
         this.#emit({
@@ -402,7 +400,7 @@ export class Pipeline {
       if (lastPackage && state._version_hash !== localPart._last_extracted_hash) {
         lastPackage.schema.updateTable(pipelineStateTable());
         const now = new Date();
-        await writeStateItem(lastPackage.dir, {
+        const stateFile = await writeStateItem(lastPackage.dir, {
           version: state._state_version,
           engine_version: state._state_engine_version,
           pipeline_name: this.pipelineName,
@@ -414,8 +412,15 @@ export class Pipeline {
           created_at: now.toISOString(),
           pipeline_state: JSON.parse(encodeTypedJson({ ...state, _local: undefined })),
         });
+        lastPackage.extracted.files._dlt_pipeline_state = [stateFile];
         localPart._last_extracted_hash = state._version_hash;
         localPart._last_extracted_at = now;
+      }
+      for (const extracted of packages) {
+        await writeJson(join(extracted.dir, 'extract.json'), {
+          files: extracted.files,
+          emptyTables: extracted.emptyTables,
+        });
       }
       for (const { loadId, schema } of committed) {
         const dir = join(area, loadId);

@@ -3,6 +3,22 @@
 export { sharedFixture, sharedFixturesDir, sharedFixturesSkipReason, workspaceRootDir } from './fixtures.ts';
 export { startLocalForTest, useHotdataLocal } from './hotdata-local.ts';
 export {
+  createReferenceDestination,
+  type ReferenceDestination,
+  type ReferenceDestinationOptions,
+  type ReferenceFailures,
+} from './reference-destination/index.ts';
+export {
+  FRED_ERROR_MESSAGES,
+  FRED_REPLAY_API_KEY,
+  type FredReplayOptions,
+  type FredReplaySeries,
+  type FredReplayServer,
+  fredErrorResponse,
+  parseFredgraphCsvForReplay,
+  startFredReplayServer,
+} from './replay/fred.ts';
+export {
   type RecordedRequest,
   type ReplayHandler,
   type ReplayResponse,
