@@ -37,6 +37,7 @@ describe('fred() in a pipeline', () => {
       ['macro_indicators_raw', observations],
       ['series', 9],
       ['macro_wide', 23],
+      ['_dlt_pipeline_state', 1],
     ]);
 
     const tables = p.defaultSchema!.toStored().tables;
