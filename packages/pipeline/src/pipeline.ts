@@ -424,7 +424,8 @@ export class Pipeline {
       }
       for (const { loadId, schema } of committed) {
         const dir = join(area, loadId);
-        const hasItems = (await readdir(join(dir, 'new_jobs'))).length > 0;
+        const emptyTables = packages.find((item) => item.loadId === loadId)?.emptyTables ?? [];
+        const hasItems = (await readdir(join(dir, 'new_jobs'))).length > 0 || emptyTables.length > 0;
         if (!hasItems) {
           await rm(dir, { recursive: true, force: true });
           this.#schemas.set(schema.name, schema);

@@ -1,5 +1,11 @@
 // Barrel of the private test helpers. Several people add to it: re-read it before editing, and only
 // add your own export lines.
+
+export {
+  type ConformanceOptions,
+  type ConformancePipeline,
+  describeDestinationConformance,
+} from './conformance/index.ts';
 export { sharedFixture, sharedFixturesDir, sharedFixturesSkipReason, workspaceRootDir } from './fixtures.ts';
 export { startLocalForTest, useHotdataLocal } from './hotdata-local.ts';
 export {
