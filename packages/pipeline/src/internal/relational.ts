@@ -106,6 +106,12 @@ export class RelationalNormalizer {
         } else if (Array.isArray(value) && !this.#isNestedType(table, name, current.budget)) {
           lists.push({ path: [...current.path, this.#tableKey(key)], list: value });
         } else {
+          if (Object.hasOwn(flat, name)) {
+            throw new SchemaError(
+              `Table '${table}': two keys of one item both normalize to the column '${name}' (one of them is '${key}'). Rename one of them in the resource, e.g. with addMap.`,
+              { table, column: name },
+            );
+          }
           flat[name] = value;
         }
       }
