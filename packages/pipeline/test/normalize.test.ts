@@ -185,7 +185,7 @@ describe('bad input never crashes the process', () => {
 
   it('puts mixed types across batches into variant columns', async () => {
     const { p, rows, columns } = await freshPipeline('mixed');
-    const mixed = resource(
+    const mixed = resource<{ v: unknown }>(
       function* () {
         yield [{ v: 1 }, { v: 2 }];
         yield [{ v: 'three' }, { v: true }];
