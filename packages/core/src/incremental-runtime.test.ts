@@ -1,7 +1,16 @@
-import { tableFromArrays } from 'apache-arrow';
+import {
+  Int64,
+  type RecordBatch,
+  Table,
+  TimestampMicrosecond,
+  tableFromArrays,
+  vectorFromArray,
+} from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { incremental } from './incremental.ts';
 import { compareCursorValues, createIncrementalHandle } from './incremental-runtime.ts';
+import type { LogFields, Logger } from './logger.ts';
+import { snakeCase } from './naming/snake-case.ts';
 import type { ResourceBatch } from './resource.ts';
 
 function hashesOf(state: Record<string, unknown>, cursor: string): string[] {
@@ -158,5 +167,138 @@ describe('createIncrementalHandle (SEMANTICS §8)', () => {
     for (let start = 0; start < rows.length; start += 100) await pass(handle, rows.slice(start, start + 100));
     expect(hashesOf(state, 't')).toHaveLength(20_000);
     expect((await pass(bind('t', {}, state, 'id'), rows.slice(0, 1000))).rows).toEqual([]);
+  });
+
+  it('filters the rest of an ascending page after the end value, then asks to stop', async () => {
+    const handle = bind('t', { initialValue: 1, endValue: 3, rowOrder: 'asc' });
+    const result = await pass(handle, [{ t: 1 }, { t: 3 }, { t: 2 }]);
+    expect(result.rows).toEqual([{ t: 1 }, { t: 2 }]);
+    expect(result.stop).toBe(true);
+  });
+
+  it('stores nulls, not missing keys, when there is no initial value', async () => {
+    const state: Record<string, unknown> = {};
+    const handle = bind('t', {}, state);
+    expect(handle.binding.startValue).toBeUndefined();
+    expect(JSON.parse(JSON.stringify(state))).toEqual({
+      incremental: { t: { initial_value: null, last_value: null, unique_hashes: [] } },
+    });
+    await pass(handle, [{ t: 'b' }]);
+    expect(JSON.parse(JSON.stringify(state)).incremental.t).toMatchObject({
+      initial_value: null,
+      last_value: 'b',
+      start_value: null,
+    });
+  });
+
+  it("hashes a single key column's value and the list of a compound key (dlt's golden hash)", async () => {
+    const single: Record<string, unknown> = {};
+    await pass(bind('t', {}, single, 'id'), [{ id: 'c', t: 1 }]);
+    expect(hashesOf(single, 't')).toEqual(['qOM08jBxq2rZrwZqk2gR']);
+    const compound: Record<string, unknown> = {};
+    const rows = [
+      { a: 1, b: 'x', t: 1 },
+      { a: 1, b: 'y', t: 1 },
+    ];
+    await pass(bind('t', { primaryKey: ['a', 'b'] }, compound, 'ignored'), rows);
+    expect(hashesOf(compound, 't')).toHaveLength(2);
+    const again = await pass(bind('t', { primaryKey: ['a', 'b'] }, compound), [
+      ...rows,
+      { a: 2, b: 'x', t: 1 },
+    ]);
+    expect(again.rows).toEqual([{ a: 2, b: 'x', t: 1 }]);
+  });
+
+  it('warns once through the logger when more than 200 rows share the last value', async () => {
+    const warnings: Array<[string, LogFields | undefined]> = [];
+    const logger: Logger = {
+      debug() {},
+      info() {},
+      error() {},
+      warn: (message, fields) => warnings.push([message, fields]),
+    };
+    const handle = createIncrementalHandle(incremental('t'), {}, { resourceName: 'events', logger });
+    await handle.filter({ kind: 'rows', rows: Array.from({ length: 150 }, (_, id) => ({ id, t: 1 })) });
+    expect(warnings).toHaveLength(0);
+    await handle.filter({
+      kind: 'rows',
+      rows: Array.from({ length: 150 }, (_, id) => ({ id: id + 150, t: 1 })),
+    });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]![0]).toMatch(/more than 200 rows share the cursor value.*rangeStart: 'open'/);
+    expect(warnings[0]![1]).toMatchObject({ resource: 'events', cursorPath: 't' });
+  });
+
+  it('compares Arrow timestamps as dates, keeps state in Dates and de-duplicates Arrow rows across runs', async () => {
+    const micros = (iso: string) => new Date(iso);
+    const build = (ids: bigint[], stamps: string[]) =>
+      new Table({
+        id: vectorFromArray(ids, new Int64()),
+        at: vectorFromArray(stamps.map(micros), new TimestampMicrosecond()),
+      });
+    const state: Record<string, unknown> = {};
+    const first = bind('at', { initialValue: '2024-01-02T00:00:00Z' }, state, 'id');
+    const firstTable = build(
+      [1n, 2n, 9007199254740993n],
+      ['2024-01-01T00:00:00Z', '2024-01-03T00:00:00Z', '2024-01-03T00:00:00Z'],
+    );
+    const firstResult = await first.filter({ kind: 'arrow', table: firstTable } as ResourceBatch);
+    const kept = (firstResult.batch as unknown as { table: Table }).table;
+    expect(kept.getChild('id')?.toArray()).toEqual(new BigInt64Array([2n, 9007199254740993n]));
+    const stored = (state.incremental as Record<string, { last_value: unknown }>).at!;
+    expect(stored.last_value).toEqual(new Date('2024-01-03T00:00:00Z'));
+    expect(hashesOf(state, 'at')).toHaveLength(2);
+
+    const second = bind('at', { initialValue: '2024-01-02T00:00:00Z' }, state, 'id');
+    const secondTable = build(
+      [2n, 3n, 9007199254740993n],
+      ['2024-01-03T00:00:00Z', '2024-01-03T00:00:00Z', '2024-01-03T00:00:00Z'],
+    );
+    const secondResult = await second.filter({ kind: 'arrow', table: secondTable } as ResourceBatch);
+    const onlyNew = (secondResult.batch as unknown as { table: Table }).table;
+    expect(onlyNew.getChild('id')?.toArray()).toEqual(new BigInt64Array([3n]));
+    expect(hashesOf(state, 'at')).toHaveLength(3);
+  });
+
+  it('returns exact slices of Arrow record batches when rows are dropped in the middle', async () => {
+    const table = tableFromArrays({ t: Int32Array.from([5, 1, 6, 1, 7]), s: ['a', 'b', 'c', 'd', 'e'] });
+    const batch: RecordBatch = table.batches[0]!;
+    const result = await bind('t', { initialValue: 5, primaryKey: [] }).filter({
+      kind: 'arrow',
+      table: batch,
+    } as ResourceBatch);
+    const filtered = (result.batch as unknown as { table: Table }).table;
+    expect(filtered.numRows).toBe(3);
+    expect(filtered.getChild('s')?.toArray()).toEqual(['a', 'c', 'e']);
+    expect(String(filtered.schema.fields[1]?.type)).toBe(String(table.schema.fields[1]?.type));
+    expect(
+      (await bind('t', { initialValue: 100 }).filter({ kind: 'arrow', table } as ResourceBatch)).batch,
+    ).toBeUndefined();
+  });
+
+  it('handles a missing Arrow cursor column as configured, and finds normalized names with a naming', async () => {
+    const table = tableFromArrays({ updated_at: Int32Array.from([1, 2]) });
+    const arrow = { kind: 'arrow', table } as ResourceBatch;
+    const plain = createIncrementalHandle(incremental('updatedAt'), {}, { resourceName: 'r' });
+    expect(() => plain.filter(arrow)).toThrow(/no column 'updatedAt' \(columns: updated_at\)/);
+    const include = createIncrementalHandle(
+      incremental('updatedAt', { onCursorValueMissing: 'include' }),
+      {},
+      {
+        resourceName: 'r',
+      },
+    );
+    expect((await include.filter(arrow)).batch).toEqual(arrow);
+    const normalized = createIncrementalHandle(
+      incremental('updatedAt', { initialValue: 2 }),
+      {},
+      {
+        resourceName: 'r',
+        naming: snakeCase,
+      },
+    );
+    const result = await normalized.filter(arrow);
+    expect((result.batch as unknown as { table: Table }).table.numRows).toBe(1);
+    expect(normalized.binding.lastValue).toBe(2);
   });
 });

@@ -1,7 +1,10 @@
 import { ConfigurationError } from './errors.ts';
 
-/** How the cursor's new value is chosen: `max` (default), `min`, or a function over values. */
-export type LastValueFunc<T> = 'max' | 'min' | ((values: readonly T[]) => T);
+/**
+ * How the cursor's new value is chosen: `max` (default), `min`, or a function over values. The function
+ * is declared bivariant so an `Incremental<string>` still fits where any incremental is expected.
+ */
+export type LastValueFunc<T> = 'max' | 'min' | { bivarianceHack(values: readonly T[]): T }['bivarianceHack'];
 
 /** Options of {@link incremental}, named as in dlt (`dlt.sources.incremental`) in TypeScript casing. */
 export interface IncrementalOptions<T = unknown> {

@@ -91,6 +91,13 @@ export {
   transformer,
 } from './resource.ts';
 export {
+  columnSchemaFromHints,
+  resolveTableName,
+  type TableTemplate,
+  type TableTemplateOptions,
+  tableTemplateFromHints,
+} from './schema/hints-to-table.ts';
+export {
   type ColumnFlagHint,
   type CreateSchemaOptions,
   computeStoredSchemaHash,
@@ -133,13 +140,6 @@ export {
   WRITE_DISPOSITIONS,
   type WriteDisposition,
 } from './schema/types.ts';
-export {
-  columnSchemaFromHints,
-  resolveTableName,
-  type TableTemplate,
-  type TableTemplateOptions,
-  tableTemplateFromHints,
-} from './schema/hints-to-table.ts';
 export {
   ColumnSchemaSchema,
   parseStoredSchema,

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { resourceState } from './context.ts';
 import { ConfigurationError, HotdataDltError } from './errors.ts';
+import { incremental } from './incremental.ts';
+import { createIncrementalHandle } from './incremental-runtime.ts';
 import { noopLogger } from './logger.ts';
 import { type ResourceBatch, type ResourceRunContext, resource, transformer } from './resource.ts';
 import { source } from './source.ts';
@@ -65,6 +67,38 @@ describe('resource', () => {
     await rowsOf(counter.iterate(runContext(states)));
     expect(await rowsOf(counter.iterate(runContext(states)))).toEqual([{ runs: 2, same: true }]);
     expect(states.counter).toEqual({ runs: 2 });
+  });
+
+  it('runs a typed incremental: the generator sees the start value, the filter runs before maps', async () => {
+    const states: Record<string, Record<string, unknown>> = {};
+    const seen: unknown[] = [];
+    const events = resource(
+      async function* ({ incremental: cursor }) {
+        seen.push(cursor.startValue);
+        yield [
+          { id: 1, updated_at: '2024-01-01' },
+          { id: 2, updated_at: '2024-01-03' },
+        ];
+        yield { id: 3, updated_at: '2024-01-02' };
+      },
+      {
+        name: 'events',
+        primaryKey: 'id',
+        incremental: incremental('updated_at', { initialValue: '2024-01-02' }),
+      },
+    ).addMap((row) => row.id);
+    const context: ResourceRunContext = {
+      ...runContext(states),
+      bindIncremental: (bound) =>
+        bound.incremental &&
+        createIncrementalHandle(bound.incremental, context.resourceState(bound.name), {
+          resourceName: bound.name,
+          resourcePrimaryKey: bound.hints.primaryKey,
+        }),
+    };
+    expect(await rowsOf(events.iterate(context))).toEqual([2, 3]);
+    expect(await rowsOf(events.iterate(context))).toEqual([]);
+    expect(seen).toEqual(['2024-01-02', '2024-01-03']);
   });
 
   it('applies maps, filters and limits, and closes the generator at the limit', async () => {

@@ -88,17 +88,24 @@ describe('properties', () => {
         expect(Array.from(short).length).toBeLessThanOrEqual(24);
         expect(naming.normalizeIdentifier(short)).toBe(short);
       }),
-      { numRuns: 500 },
+      { numRuns: 500, seed: 20_260_311 },
     );
   });
 
-  it('normalizes paths idempotently and keeps fragment boundaries', () => {
+  it('normalizes paths idempotently, keeps fragment boundaries, and respects the limit', () => {
+    const limited = createSnakeCase({ maxLength: 30 });
     fc.assert(
       fc.property(fc.array(identifier, { minLength: 1, maxLength: 4 }), (parts) => {
         const path = snakeCase.normalizePath(parts.join('__'));
         expect(snakeCase.normalizePath(path)).toBe(path);
+        for (const fragment of snakeCase.breakPath(path)) {
+          expect(snakeCase.normalizeIdentifier(fragment)).toBe(fragment);
+        }
+        const short = limited.normalizePath(parts.join('__'));
+        expect(Array.from(short).length).toBeLessThanOrEqual(30);
+        expect(limited.normalizePath(short)).toBe(short);
       }),
-      { numRuns: 300 },
+      { numRuns: 300, seed: 20_260_311 },
     );
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../errors.ts';
+import { incremental } from '../incremental.ts';
 import { createSnakeCase } from '../naming/snake-case.ts';
 import { resolveTableName, tableTemplateFromHints } from './hints-to-table.ts';
 
@@ -28,6 +29,18 @@ describe('tableTemplateFromHints', () => {
         day: { name: 'day', merge_key: true, nullable: false },
       },
     });
+  });
+
+  it('marks a plain-field incremental cursor column, not a nested path', () => {
+    const hints = { columns: { updatedAt: { dataType: 'timestamp' as const } } };
+    const marked = tableTemplateFromHints('t', hints, { incremental: incremental('updatedAt') });
+    expect(marked.table.columns.updated_at).toEqual({
+      name: 'updated_at',
+      data_type: 'timestamp',
+      incremental: true,
+    });
+    const nested = tableTemplateFromHints('t', {}, { incremental: incremental('meta.updatedAt') });
+    expect(nested.table.columns).toEqual({});
   });
 
   it('lets the direct primaryKey replace column-level key hints', () => {

@@ -1,5 +1,6 @@
 import { ConfigurationError } from '../errors.ts';
 import type { ColumnHints, NestedHints, TableHints, WriteDispositionConfig } from '../hints.ts';
+import type { Incremental } from '../incremental.ts';
 import { type NamingConvention, snakeCase } from '../naming/snake-case.ts';
 import { DLT_ID } from './system-tables.ts';
 import {
@@ -23,6 +24,11 @@ export interface TableTemplateOptions {
   naming?: NamingConvention;
   /** The (raw) table name when `hints.tableName` is a function already evaluated for an item. */
   tableName?: string;
+  /**
+   * The resource's incremental: a cursor that is a plain field name gets the column hint
+   * `incremental: true`, as in dlt. Default: none.
+   */
+  incremental?: Incremental;
 }
 
 const DEFAULT_VALIDITY_COLUMNS: [string, string] = ['_dlt_valid_from', '_dlt_valid_to'];
@@ -283,6 +289,11 @@ export function tableTemplateFromHints(
   applyKey(table, 'primary_key', toList(hints.primaryKey), naming);
   applyKey(table, 'merge_key', toList(hints.mergeKey), naming);
   if (hints.writeDisposition !== undefined) applyWriteDisposition(table, hints.writeDisposition, naming);
+  const cursorPath = options.incremental?.cursorPath;
+  if (cursorPath !== undefined && /^[^.[\]$]+$/.test(cursorPath)) {
+    const cursor = naming.normalizePath(cursorPath);
+    table.columns[cursor] = { ...table.columns[cursor], name: cursor, incremental: true };
+  }
   if (hints.maxTableNesting !== undefined) {
     if (!Number.isInteger(hints.maxTableNesting) || hints.maxTableNesting < 0) {
       throw new ConfigurationError(`Resource '${resourceName}': maxTableNesting must be an integer >= 0.`);

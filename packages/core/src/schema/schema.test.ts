@@ -1,9 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { SchemaError } from '../errors.ts';
 import { computeStoredSchemaHash, Schema } from './schema.ts';
+import type { ColumnSchema, DataType } from './types.ts';
 
 const casesDir = join(import.meta.dirname, '../../../../../shared/dlt/cases');
 const casesReason = existsSync(casesDir) ? undefined : `dlt cases folder ${casesDir} is absent`;
@@ -139,5 +141,54 @@ describe('Schema', () => {
     expect(schema.normalizers.use_break_path_on_normalize).toBe(false);
     expect(schema.engineVersion).toBe(11);
     expect(computeStoredSchemaHash(schema.toStored())).toBe(schema.computeVersionHash());
+  });
+
+  it('evolves by merging only: complete columns keep their type, replaying updates changes nothing', () => {
+    // Each column name has one fixed type, so no update conflicts; hints vary freely.
+    const typeOf: Record<string, DataType> = { a: 'text', b: 'bigint', c: 'bool', d: 'timestamp', e: 'json' };
+    const column = fc.record(
+      {
+        name: fc.constantFrom(...Object.keys(typeOf)),
+        typed: fc.boolean(),
+        nullable: fc.boolean(),
+        primaryKey: fc.boolean(),
+      },
+      { requiredKeys: ['name', 'typed'] },
+    );
+    const update = fc.record({
+      table: fc.constantFrom('t1', 't2'),
+      columns: fc.uniqueArray(column, { selector: (entry) => entry.name, maxLength: 4 }),
+    });
+    fc.assert(
+      fc.property(fc.array(update, { minLength: 1, maxLength: 12 }), (updates) => {
+        const apply = (schema: Schema) => {
+          for (const { table, columns } of updates) {
+            const partial: Record<string, ColumnSchema> = {};
+            for (const { name, typed, nullable, primaryKey } of columns) {
+              partial[name] = {
+                ...(typed ? { data_type: typeOf[name] } : {}),
+                ...(nullable === undefined ? {} : { nullable }),
+                ...(primaryKey === undefined ? {} : { primary_key: primaryKey }),
+              };
+            }
+            schema.updateTable({ name: table, columns: partial });
+          }
+        };
+        const schema = Schema.create('s');
+        apply(schema);
+        const once = schema.computeVersionHash();
+        for (const { table, columns } of updates) {
+          for (const { name, typed } of columns) {
+            const stored = schema.requireTable(table).columns[name];
+            expect(stored?.name).toBe(name);
+            if (typed) expect(stored?.data_type).toBe(typeOf[name]);
+          }
+        }
+        apply(schema);
+        expect(schema.computeVersionHash()).toBe(once);
+        expect(Schema.fromStored(schema.toStored()).computeVersionHash()).toBe(once);
+      }),
+      { numRuns: 200, seed: 20_260_311 },
+    );
   });
 });
