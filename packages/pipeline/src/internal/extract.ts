@@ -115,6 +115,7 @@ export async function extractSource(source: DltSource, context: ExtractContext):
     const template = tableTemplateFromHints(resource.name, resource.hints, {
       naming,
       ...(rawTableName !== undefined ? { tableName: rawTableName } : {}),
+      ...(resource.incremental ? { incremental: resource.incremental } : {}),
     });
     schema.updateTable(template.table, { replaceCompoundKeys: true });
     for (const nested of template.nestedTables) schema.updateTable(nested, { replaceCompoundKeys: true });
@@ -133,6 +134,8 @@ export async function extractSource(source: DltSource, context: ExtractContext):
       if (!resource.incremental) return undefined;
       return createIncrementalHandle(resource.incremental, this.resourceState(resource.name), {
         resourceName: resource.name,
+        naming,
+        logger: context.logger,
         ...(resource.hints.primaryKey !== undefined ? { resourcePrimaryKey: resource.hints.primaryKey } : {}),
       });
     },
