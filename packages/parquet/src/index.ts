@@ -1,19 +1,24 @@
-export type { CompressionName } from './internal/parquetjs.ts';
-export { type ReadParquetOptions, readParquet, readParquetInfo } from './reader.ts';
+export { ParquetError, type ParquetErrorCode } from './errors.ts';
+export type {
+  CompressionName,
+  ParquetStreamWriterOptions,
+  ParquetWriteOptions,
+} from './options.ts';
+export { ParquetStreamWriter } from './parquet-stream-writer.ts';
+export {
+  type ParquetFileInfo,
+  type ReadParquetOptions,
+  readParquet,
+  readParquetBatches,
+  readParquetInfo,
+} from './reader.ts';
 export {
   arrowFieldForColumn,
   arrowSchemaForColumns,
   arrowTypeForColumn,
   columnForArrowField,
+  columnsForArrowSchema,
   DLT_DATA_TYPE_METADATA,
   type TypeMappingOptions,
 } from './type-mapping.ts';
-export {
-  encodeParquet,
-  FIELD_METADATA_KEY,
-  ParquetStreamWriter,
-  type ParquetStreamWriterOptions,
-  type ParquetWriteOptions,
-  type WrittenFile,
-  writeParquet,
-} from './writer.ts';
+export { type ArrowInput, encodeParquet, type WrittenFile, writeParquet } from './writer.ts';

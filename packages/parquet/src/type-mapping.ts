@@ -14,45 +14,66 @@ import {
   Int64,
   Schema,
   TimeMicrosecond,
-  TimeMillisecond,
   TimeNanosecond,
   TimestampMicrosecond,
   TimestampMillisecond,
   TimestampNanosecond,
-  TimestampSecond,
   TimeUnit,
   Type,
   Utf8,
 } from 'apache-arrow';
 
-/** Field metadata key holding the dlt data type (so `json` and `wei` survive a round trip). */
+/**
+ * Arrow field metadata key holding the dlt data type, so types that share an Arrow type (`json` and
+ * `wei` are Utf8, 128-bit `bigint` is a decimal) survive a round trip through Arrow and Parquet.
+ */
 export const DLT_DATA_TYPE_METADATA = 'hotdata-dlt:data_type';
 
+/** Defaults for columns without their own precision (dlt takes them from destination capabilities). */
 export interface TypeMappingOptions {
-  /** Default (precision, scale) of decimals without their own. Default `[38, 9]`. */
+  /** (precision, scale) of decimals without both. Default `[38, 9]` (dlt's `decimal_precision`). */
   decimalPrecision?: readonly [number, number];
-  /** Default fractional digits of timestamps and times. Default 6. */
+  /** Fractional digits of timestamps and times without a precision. Default 6 (dlt's `timestamp_precision`). */
   timestampPrecision?: number;
 }
 
-function timestampType(precision: number, timezone: string | null): DataType {
-  if (precision <= 0) return new TimestampSecond(timezone);
-  if (precision <= 3) return new TimestampMillisecond(timezone);
-  if (precision <= 6) return new TimestampMicrosecond(timezone);
-  return new TimestampNanosecond(timezone);
+function columnLabel(column: ColumnSchema): string {
+  return column.name === undefined ? 'A column' : `Column '${column.name}'`;
+}
+
+function checkedPrecision(column: ColumnSchema, options: TypeMappingOptions): number {
+  const precision = column.precision ?? options.timestampPrecision ?? 6;
+  if (!Number.isInteger(precision) || precision < 0 || precision > 9) {
+    throw new ConfigurationError(
+      `${columnLabel(column)}: ${column.data_type} precision ${precision} is not supported; use 0..9 fractional digits.`,
+    );
+  }
+  return precision;
 }
 
 /**
- * The Arrow type of a dlt column: text → Utf8, bigint → Int64 (Int8/16/32 by precision), double →
- * Float64, bool → Bool, timestamp → Timestamp (unit by precision, UTC unless `timezone: false`), date →
- * Date32, time → Time64(µs), decimal → Decimal128(p, s), json → Utf8 holding JSON text, binary → Binary,
- * wei → Utf8 holding the integer's decimal digits (Arrow JS has no 256-bit decimal).
+ * The Arrow type of a dlt column.
+ *
+ * | dlt | Arrow |
+ * |---|---|
+ * | text, json | Utf8 (json holds JSON text) |
+ * | bigint | Int64; precision 8/16/32 → Int8/16/32; precision 128 → Decimal128(38, 0) |
+ * | double / bool | Float64 / Bool |
+ * | timestamp | Timestamp: precision 0–3 ms, 4–6 µs (default), 7–9 ns; zone `UTC` unless `timezone: false` |
+ * | date / time | Date32 (days) / Time64 µs (ns for precision 7–9) |
+ * | decimal | Decimal128(precision, scale), default (38, 9) |
+ * | wei | Utf8 holding the integer's decimal digits (Arrow JS has no 256-bit arithmetic to offer; lossless) |
+ * | binary | Binary |
+ *
+ * @example
+ * ```ts
+ * arrowTypeForColumn({ name: 'at', data_type: 'timestamp', precision: 3 }); // Timestamp<MILLISECOND, UTC>
+ * ```
  */
 export function arrowTypeForColumn(
   column: ColumnSchema & { data_type: DltDataType },
   options: TypeMappingOptions = {},
 ): DataType {
-  const timestampPrecision = column.precision ?? options.timestampPrecision ?? 6;
   switch (column.data_type) {
     case 'text':
     case 'json':
@@ -63,27 +84,43 @@ export function arrowTypeForColumn(
       if (bits <= 8) return new Int8();
       if (bits <= 16) return new Int16();
       if (bits <= 32) return new Int32();
-      return new Int64();
+      if (bits <= 64) return new Int64();
+      if (bits <= 128) return new Decimal(0, 38, 128);
+      throw new ConfigurationError(
+        `${columnLabel(column)}: bigint precision ${bits} bits is not supported; use 8, 16, 32, 64 or 128.`,
+      );
     }
     case 'double':
       return new Float64();
     case 'bool':
       return new Bool();
-    case 'timestamp':
-      return timestampType(timestampPrecision, column.timezone === false ? null : 'UTC');
+    case 'timestamp': {
+      const precision = checkedPrecision(column, options);
+      const zone = column.timezone === false ? null : 'UTC';
+      if (precision <= 3) return new TimestampMillisecond(zone);
+      if (precision <= 6) return new TimestampMicrosecond(zone);
+      return new TimestampNanosecond(zone);
+    }
     case 'date':
       return new DateDay();
     case 'time':
-      if (timestampPrecision <= 3) return new TimeMillisecond();
-      if (timestampPrecision <= 6) return new TimeMicrosecond();
-      return new TimeNanosecond();
+      return checkedPrecision(column, options) <= 6 ? new TimeMicrosecond() : new TimeNanosecond();
     case 'decimal': {
-      const [defaultPrecision, defaultScale] = options.decimalPrecision ?? [38, 9];
-      const precision = column.precision ?? defaultPrecision;
-      const scale = column.scale ?? defaultScale;
-      if (precision < 1 || precision > 38 || scale < 0 || scale > precision) {
+      // As dlt: a column's own (precision, scale) only when it has both, else the default pair.
+      const [precision, scale] =
+        column.precision !== undefined && column.scale !== undefined
+          ? [column.precision, column.scale]
+          : (options.decimalPrecision ?? [38, 9]);
+      if (
+        !Number.isInteger(precision) ||
+        !Number.isInteger(scale) ||
+        precision < 1 ||
+        precision > 38 ||
+        scale < 0 ||
+        scale > precision
+      ) {
         throw new ConfigurationError(
-          `Column '${column.name ?? '?'}': decimal(${precision}, ${scale}) is not supported; precision must be 1..38 and scale 0..precision.`,
+          `${columnLabel(column)}: decimal(${precision}, ${scale}) is not supported; precision must be 1..38 and scale 0..precision (use wei or text for wider numbers).`,
         );
       }
       return new Decimal(scale, precision, 128);
@@ -92,12 +129,15 @@ export function arrowTypeForColumn(
       return new Binary();
     default:
       throw new ConfigurationError(
-        `Column '${column.name ?? '?'}' has an unknown data type '${String(column.data_type)}'.`,
+        `${columnLabel(column)} has an unknown data type '${String(column.data_type)}'; use one of text, double, bool, timestamp, bigint, binary, json, decimal, wei, date, time.`,
       );
   }
 }
 
-/** The Arrow field of a complete dlt column (nullable from the column, dlt type kept in metadata). */
+/**
+ * The Arrow field of a complete dlt column: nullable unless `nullable: false`, the dlt data type kept in
+ * the field metadata under {@link DLT_DATA_TYPE_METADATA}.
+ */
 export function arrowFieldForColumn(column: CompleteColumnSchema, options: TypeMappingOptions = {}): Field {
   return new Field(
     column.name,
@@ -107,12 +147,21 @@ export function arrowFieldForColumn(column: CompleteColumnSchema, options: TypeM
   );
 }
 
-/** The Arrow schema of a table's complete columns, in column order. */
+/**
+ * The Arrow schema of a table's complete columns, in column order.
+ *
+ * @example
+ * ```ts
+ * const schema = arrowSchemaForColumns(schema.getTable('orders').columns);
+ * ```
+ */
 export function arrowSchemaForColumns(
-  columns: Record<string, CompleteColumnSchema> | CompleteColumnSchema[],
+  columns: Record<string, CompleteColumnSchema> | readonly CompleteColumnSchema[],
   options: TypeMappingOptions = {},
 ): Schema {
-  const list = Array.isArray(columns) ? columns : Object.values(columns);
+  const list: readonly CompleteColumnSchema[] = Array.isArray(columns)
+    ? columns
+    : Object.values(columns as Record<string, CompleteColumnSchema>);
   return new Schema(list.map((column) => arrowFieldForColumn(column, options)));
 }
 
@@ -124,8 +173,10 @@ const PRECISION_BY_UNIT: Record<number, number> = {
 };
 
 /**
- * The dlt column of an Arrow field (the Arrow fast path infers table schemas this way). Types without a
- * dlt equivalent (lists, structs, maps) become `json`.
+ * The dlt column of an Arrow field (how the Arrow fast path infers a table's columns). The dlt type in
+ * the field metadata wins where the Arrow type is ambiguous (json and wei are Utf8, bigint(128) is a
+ * decimal). Nested types (lists, structs, maps) become `json`, which is how the writer stores them.
+ * The default precision (6) is not written, as dlt does for inferred columns.
  */
 export function columnForArrowField(field: Field): CompleteColumnSchema {
   const marked = field.metadata.get(DLT_DATA_TYPE_METADATA) as DltDataType | undefined;
@@ -134,19 +185,28 @@ export function columnForArrowField(field: Field): CompleteColumnSchema {
   switch (type.typeId) {
     case Type.Utf8:
     case Type.LargeUtf8:
-      column.data_type = marked === 'json' || marked === 'wei' ? marked : 'text';
+    case Type.Utf8View:
+      column.data_type =
+        marked === 'json' || marked === 'wei'
+          ? marked
+          : field.metadata.get('ARROW:extension:name') === 'arrow.json'
+            ? 'json'
+            : 'text';
       break;
     case Type.Dictionary:
       column.data_type = 'text';
       break;
     case Type.Int: {
-      const int = type as unknown as { bitWidth: number; isSigned: boolean };
-      column.data_type = int.bitWidth === 64 && !int.isSigned ? 'decimal' : 'bigint';
-      if (column.data_type === 'decimal') {
+      const { bitWidth, isSigned } = type as unknown as { bitWidth: number; isSigned: boolean };
+      if (bitWidth === 64 && !isSigned) {
+        // uint64 does not fit int64: keep every value exact.
+        column.data_type = 'decimal';
         column.precision = 20;
         column.scale = 0;
-      } else if (int.bitWidth < 64) {
-        column.precision = int.isSigned ? int.bitWidth : int.bitWidth * 2;
+      } else {
+        column.data_type = 'bigint';
+        const bits = isSigned ? bitWidth : bitWidth * 2;
+        if (bits < 64) column.precision = bits;
       }
       break;
     }
@@ -157,10 +217,11 @@ export function columnForArrowField(field: Field): CompleteColumnSchema {
       column.data_type = 'bool';
       break;
     case Type.Timestamp: {
-      const timestamp = type as unknown as { unit: TimeUnit; timezone: string | null };
+      const { unit, timezone } = type as unknown as { unit: TimeUnit; timezone: string | null };
       column.data_type = 'timestamp';
-      column.precision = PRECISION_BY_UNIT[timestamp.unit] ?? 6;
-      if (!timestamp.timezone) column.timezone = false;
+      const precision = PRECISION_BY_UNIT[unit] ?? 6;
+      if (precision !== 6) column.precision = precision;
+      if (!timezone) column.timezone = false;
       break;
     }
     case Type.Date:
@@ -168,28 +229,38 @@ export function columnForArrowField(field: Field): CompleteColumnSchema {
       break;
     case Type.Time: {
       column.data_type = 'time';
-      column.precision = PRECISION_BY_UNIT[(type as unknown as { unit: TimeUnit }).unit] ?? 6;
+      const precision = PRECISION_BY_UNIT[(type as unknown as { unit: TimeUnit }).unit] ?? 6;
+      if (precision !== 6) column.precision = precision;
       break;
     }
     case Type.Decimal: {
-      const decimal = type as unknown as { precision: number; scale: number };
-      column.data_type = 'decimal';
-      column.precision = decimal.precision;
-      column.scale = decimal.scale;
+      const { precision, scale } = type as unknown as { precision: number; scale: number };
+      if (marked === 'bigint' && scale === 0) {
+        column.data_type = 'bigint';
+        column.precision = 128;
+      } else {
+        column.data_type = 'decimal';
+        column.precision = precision;
+        column.scale = scale;
+      }
       break;
     }
     case Type.Binary:
     case Type.LargeBinary:
+    case Type.BinaryView:
     case Type.FixedSizeBinary:
       column.data_type = 'binary';
       break;
     case Type.Null:
-      column.data_type = 'text';
+      column.data_type = marked ?? 'text';
       break;
     default:
       column.data_type = 'json';
   }
-  if (column.precision === 6 && (column.data_type === 'timestamp' || column.data_type === 'time'))
-    delete column.precision;
   return column;
+}
+
+/** The dlt columns of an Arrow schema, keyed by name in field order. */
+export function columnsForArrowSchema(schema: Schema): Record<string, CompleteColumnSchema> {
+  return Object.fromEntries(schema.fields.map((field) => [field.name, columnForArrowField(field)]));
 }

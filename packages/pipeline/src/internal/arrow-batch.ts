@@ -117,7 +117,9 @@ export function columnData(type: DataType, values: readonly unknown[]): Data {
       for (let index = 0; index < length; index++) {
         const value = values[index];
         if (value === undefined || value === null) continue;
-        const unscaled = rescale(value as DecimalValue, scale);
+        // bigint(128) columns are Decimal(38, 0) in Arrow (as in dlt) but hold plain bigints.
+        const unscaled =
+          typeof value === 'bigint' ? value * 10n ** BigInt(scale) : rescale(value as DecimalValue, scale);
         view.setBigInt64(index * 16, BigInt.asIntN(64, unscaled), true);
         view.setBigInt64(index * 16 + 8, unscaled >> 64n, true);
       }
