@@ -4,12 +4,15 @@
 export {
   type ConformanceOptions,
   type ConformancePipeline,
+  type ConformancePipelineFactory,
+  type DestinationConformanceOptions,
   describeDestinationConformance,
 } from './conformance/index.ts';
 export { sharedFixture, sharedFixturesDir, sharedFixturesSkipReason, workspaceRootDir } from './fixtures.ts';
 export { startLocalForTest, useHotdataLocal } from './hotdata-local.ts';
 export {
   createReferenceDestination,
+  REFERENCE_CAPABILITIES,
   type ReferenceDestination,
   type ReferenceDestinationOptions,
   type ReferenceFailures,
@@ -24,6 +27,21 @@ export {
   parseFredgraphCsvForReplay,
   startFredReplayServer,
 } from './replay/fred.ts';
+export {
+  LINEAR_REPLAY_ACCESS_TOKEN,
+  LINEAR_REPLAY_API_KEY,
+  LINEAR_REPLAY_ROOTS,
+  type LinearFaultMatch,
+  type LinearReplayCall,
+  type LinearReplayFault,
+  type LinearReplayNode,
+  type LinearReplayOptions,
+  type LinearReplayRoot,
+  type LinearReplayServer,
+  linearErrorBody,
+  parseLinearRecording,
+  startLinearReplayServer,
+} from './replay/linear.ts';
 export {
   type RecordedRequest,
   type ReplayHandler,
