@@ -55,13 +55,20 @@ export async function run({ scale, log }: BenchOptions): Promise<void> {
       `load     ${loaded.row_count.toLocaleString('en-US')} rows (append): ${loadSeconds.toFixed(2)} s, ${rate(rows, loadSeconds)} rows/s, ${(mb(size) / loadSeconds).toFixed(1)} MB/s`,
     );
 
+    local.clearRequestLog();
     started = performance.now();
     const table = await client.queryArrow('select * from public.rows', { databaseId: database.id });
     const readSeconds = seconds(started);
+    const serverSide = local.requestLog
+      .map(
+        (entry) => `${entry.method} ${entry.path.replace(/\/[a-z0-9]{30}$/, '/{id}')} ${entry.durationMs} ms`,
+      )
+      .join(', ');
     const arrowBytes = table.batches.reduce((total, batch) => total + batch.data.byteLength, 0);
     log(
       `read     ${table.numRows.toLocaleString('en-US')} rows as Arrow: ${readSeconds.toFixed(2)} s, ${rate(table.numRows, readSeconds)} rows/s, ${(mb(arrowBytes) / readSeconds).toFixed(1)} MB/s (Arrow ${mb(arrowBytes).toFixed(1)} MB)`,
     );
+    log(`         server side: ${serverSide}`);
     const total = uploadSeconds + loadSeconds;
     log(`upload + load: ${total.toFixed(2)} s, ${rate(rows, total)} rows/s`);
   } finally {

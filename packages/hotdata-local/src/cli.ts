@@ -21,6 +21,8 @@ Options:
   --fault-statuses <list>    statuses for --fault-rate (default 429,503)
   --fault-seed <n>           seed of the fault generator (default 1)
   --latency-ms <n>           added latency per request
+  --drop-rate <0..1>         share of requests whose connection is dropped unanswered
+  --lock-rate <0..1>         share of loads answered 409 RESOURCE_LOCKED
   -h, --help                 show this help`;
 
 function number(value: string | undefined, name: string): number | undefined {
@@ -49,6 +51,8 @@ try {
       'fault-statuses': { type: 'string' },
       'fault-seed': { type: 'string' },
       'latency-ms': { type: 'string' },
+      'drop-rate': { type: 'string' },
+      'lock-rate': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -65,40 +69,53 @@ if (values.help) {
 
 const faultRate = number(values['fault-rate'] as string | undefined, 'fault-rate');
 const latency = number(values['latency-ms'] as string | undefined, 'latency-ms');
-const local = await startHotdataLocal({
-  port: number(values.port as string | undefined, 'port') ?? 8787,
-  host: (values.host as string | undefined) ?? '127.0.0.1',
-  ...(values['data-dir'] ? { dataDir: values['data-dir'] as string } : {}),
-  ...(values.token ? { token: values.token as string } : {}),
-  ...(values.workspace ? { workspaceId: values.workspace as string } : {}),
-  legacyDeclaredTables: Boolean(values['legacy-declared-tables']),
-  presign: !values['no-presign'],
-  ...(values['preview-limit']
-    ? { previewRowLimit: number(values['preview-limit'] as string, 'preview-limit')! }
-    : {}),
-  ...(faultRate || latency
-    ? {
-        faults: {
-          ...(faultRate ? { rate: faultRate } : {}),
-          ...(latency ? { latencyMs: latency } : {}),
-          seed: number(values['fault-seed'] as string | undefined, 'fault-seed') ?? 1,
-          ...(values['fault-statuses']
-            ? {
-                statuses: String(values['fault-statuses'])
-                  .split(',')
-                  .map((status) => Number(status)),
-              }
-            : {}),
-        },
-      }
-    : {}),
-});
+const dropRate = number(values['drop-rate'] as string | undefined, 'drop-rate');
+const lockRate = number(values['lock-rate'] as string | undefined, 'lock-rate');
+let local: Awaited<ReturnType<typeof startHotdataLocal>>;
+try {
+  local = await startHotdataLocal({
+    // Flags win over the library's HOTDATA_LOCAL_* env vars; only the port has a CLI default of its own.
+    ...(values.port !== undefined || !process.env.HOTDATA_LOCAL_PORT
+      ? { port: number(values.port as string | undefined, 'port') ?? 8787 }
+      : {}),
+    ...(values.host ? { host: values.host as string } : {}),
+    ...(values['data-dir'] ? { dataDir: values['data-dir'] as string } : {}),
+    ...(values.token ? { token: values.token as string } : {}),
+    ...(values.workspace ? { workspaceId: values.workspace as string } : {}),
+    ...(values['legacy-declared-tables'] ? { legacyDeclaredTables: true } : {}),
+    ...(values['no-presign'] ? { presign: false } : {}),
+    ...(values['preview-limit']
+      ? { previewRowLimit: number(values['preview-limit'] as string, 'preview-limit')! }
+      : {}),
+    ...(faultRate || latency || dropRate || lockRate
+      ? {
+          faults: {
+            ...(faultRate ? { rate: faultRate } : {}),
+            ...(latency ? { latencyMs: latency } : {}),
+            ...(dropRate ? { dropRate } : {}),
+            ...(lockRate ? { lockRate } : {}),
+            seed: number(values['fault-seed'] as string | undefined, 'fault-seed') ?? 1,
+            ...(values['fault-statuses']
+              ? {
+                  statuses: String(values['fault-statuses'])
+                    .split(',')
+                    .map((status) => Number(status)),
+                }
+              : {}),
+          },
+        }
+      : {}),
+  });
+} catch (error) {
+  console.error(`hotdata-local: ${(error as Error).message}`);
+  process.exit(1);
+}
 
 console.log(`hotdata-local listening on ${local.url}`);
 console.log(`  HOTDATA_API_URL=${local.url}`);
 console.log(`  HOTDATA_API_KEY=${local.token}`);
 console.log(`  HOTDATA_WORKSPACE=${local.workspaceId}`);
-console.log(`  data: ${values['data-dir'] ? local.dataDir : `${local.dataDir} (temporary)`}`);
+console.log(`  data: ${local.dataDir}${local.temporary ? ' (temporary)' : ''}`);
 
 let stopping = false;
 const stop = async () => {

@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { ConfigurationError } from '@hotdata-dlt/core';
 import {
   AddSchemaRequestSchema,
   AddTableRequestSchema,
@@ -19,9 +20,10 @@ import {
 } from '@hotdata-dlt/hotdata-api';
 import type { z } from 'zod';
 import { ApiError, badRequest, conflict, notFound } from './internal/api-error.ts';
-import { FaultInjector, type FaultOptions } from './internal/faults.ts';
+import { FaultInjector } from './internal/faults.ts';
 import { newId } from './internal/ids.ts';
 import { applyLoad, idempotencyOf, type LoadTarget } from './internal/loads.ts';
+import { type HotdataLocalOptions, resolveOptions } from './internal/options.ts';
 import { describeTables, executeQuery, prepareReadOnly, readResult } from './internal/query.ts';
 import {
   type DatabaseRecord,
@@ -32,32 +34,6 @@ import {
   Store,
   type UploadRecord,
 } from './internal/store.ts';
-
-/** Options of {@link startHotdataLocal}. */
-export interface HotdataLocalOptions {
-  /** TCP port; `0` picks a free one. Default `0`. */
-  port?: number;
-  /** Interface to listen on. Default `127.0.0.1`. */
-  host?: string;
-  /** Folder for data and metadata (survives restarts). Default: a temporary folder removed on close. */
-  dataDir?: string;
-  /** Accepted bearer token(s). Default: one random `hd_local_…` token. */
-  token?: string | string[];
-  /** Workspace public id(s). Default `ws_local`. */
-  workspaceId?: string | string[];
-  /** Emulate servers before June 2026: only tables declared at database creation can be loaded. */
-  legacyDeclaredTables?: boolean;
-  /** Answer `POST /v1/uploads` with 501 so clients fall back to `POST /v1/files`. Default `true` (presign on). */
-  presign?: boolean;
-  /** Inline query preview cap in rows. Default 10000. */
-  previewRowLimit?: number;
-  /** Smallest non-final multipart part in bytes. Default 5 MiB. */
-  minPartSizeBytes?: number;
-  /** Largest upload in bytes. Default 5 GiB. */
-  maxUploadBytes?: number;
-  /** Deterministic fault injection; off by default. */
-  faults?: FaultOptions;
-}
 
 /** One request as hotdata-local saw it (no headers, no token). */
 export interface RequestLogEntry {
@@ -82,6 +58,8 @@ export interface HotdataLocal {
   readonly workspaceId: string;
   /** Where data lives. */
   readonly dataDir: string;
+  /** `true` when `dataDir` is a temporary folder removed on close (no data dir was given). */
+  readonly temporary: boolean;
   /** Every request handled so far, oldest first. */
   readonly requestLog: RequestLogEntry[];
   clearRequestLog(): void;
@@ -141,11 +119,6 @@ async function readJson(context: Context): Promise<unknown> {
   } catch {
     throw badRequest('The request body is not valid JSON.');
   }
-}
-
-function asArray(value: string | string[] | undefined, fallback: string): string[] {
-  if (value === undefined) return [fallback];
-  return Array.isArray(value) ? value : [value];
 }
 
 function databaseResponse(database: DatabaseRecord, extra: Record<string, unknown> = {}) {
@@ -221,15 +194,12 @@ function sleep(ms: number): Promise<void> {
  * ```
  */
 export async function startHotdataLocal(options: HotdataLocalOptions = {}): Promise<HotdataLocal> {
-  const tokens = asArray(options.token, `hd_local_${randomBytes(12).toString('hex')}`);
-  const workspaces = asArray(options.workspaceId, 'ws_local');
-  const legacy = options.legacyDeclaredTables ?? false;
-  const presign = options.presign ?? true;
-  const previewRowLimit = options.previewRowLimit ?? 10_000;
-  const minPartSize = options.minPartSizeBytes ?? 5 * 1024 * 1024;
-  const maxUploadBytes = options.maxUploadBytes ?? 5 * 1024 * 1024 * 1024;
-  const store = await Store.open(options.dataDir);
-  const faults = new FaultInjector(options.faults);
+  const resolved = resolveOptions(options);
+  const { tokens, workspaces, presign, previewRowLimit, maxUploadBytes, logger } = resolved;
+  const legacy = resolved.legacyDeclaredTables;
+  const minPartSize = resolved.minPartSizeBytes;
+  const store = await Store.open(resolved.dataDir);
+  const faults = new FaultInjector(resolved.faults);
   const signingKey = randomBytes(32);
   const requestLog: RequestLogEntry[] = [];
   const background = new Set<Promise<unknown>>();
@@ -551,13 +521,10 @@ export async function startHotdataLocal(options: HotdataLocalOptions = {}): Prom
           );
         }
       });
-      const output = createWriteStream(target);
-      for (const part of parts) {
-        await pipeline(createReadStream(store.partPath(record.id, part.part_number)), output, { end: false });
-      }
-      await new Promise<void>((resolve, reject) =>
-        output.end((error?: Error | null) => (error ? reject(error) : resolve())),
-      );
+      const partPaths = parts.map((part) => store.partPath(record.id, part.part_number));
+      await pipeline(async function* () {
+        for (const path of partPaths) yield* createReadStream(path);
+      }, createWriteStream(target));
       record.sizeBytes = parts.reduce((total, part) => total + record.parts[part.part_number]!.size, 0);
     }
     if (record.sizeBytes === 0) throw badRequest('An upload must not be empty.');
@@ -1162,6 +1129,7 @@ export async function startHotdataLocal(options: HotdataLocalOptions = {}): Prom
       entry.requestBytes = context.requestBytes || Number(req.headers['content-length'] ?? 0);
       entry.durationMs = Math.round(performance.now() - started);
       requestLog.push(entry);
+      logger.debug('hotdata-local request', { ...entry });
     });
 
     const send = (reply: Reply) => {
@@ -1184,6 +1152,11 @@ export async function startHotdataLocal(options: HotdataLocalOptions = {}): Prom
           body: { error: { code: error.code, message: error.message } },
         });
       } else {
+        logger.error('hotdata-local request failed unexpectedly', {
+          method: entry.method,
+          path: entry.path,
+          error: (error as Error).message?.split('\n')[0],
+        });
         send({
           status: 500,
           body: {
@@ -1260,10 +1233,18 @@ export async function startHotdataLocal(options: HotdataLocalOptions = {}): Prom
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(resolved.port, resolved.host, () => resolve());
+    });
+  } catch (error) {
+    await store.close();
+    throw new ConfigurationError(
+      `hotdata-local cannot listen on ${resolved.host}:${resolved.port} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): choose another port or host, or port 0 for a free one.`,
+      { cause: error },
+    );
+  }
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   baseUrl = `http://${host}:${address.port}`;
@@ -1273,6 +1254,7 @@ export async function startHotdataLocal(options: HotdataLocalOptions = {}): Prom
     token: tokens[0]!,
     workspaceId: workspaces[0]!,
     dataDir: store.dir,
+    temporary: store.temporary,
     requestLog,
     clearRequestLog() {
       requestLog.length = 0;

@@ -354,6 +354,106 @@ describe('loads', () => {
   });
 });
 
+describe('load-mode semantics', () => {
+  const tableExists = async (databaseId: string, table: string) =>
+    (
+      await call('POST', '/v1/query', {
+        body: { sql: `select 1 from public.${table}` },
+        database: databaseId,
+      })
+    ).status === 200;
+
+  it('refuses a duplicate key in an upsert or update batch, even for a new table, applying nothing', async () => {
+    const db = await createDatabase();
+    const fresh = await load(db.id, 'n', { mode: 'upsert', key: ['id'], data: 'id,v\n1,a\n1,b\n' });
+    expect(fresh.status).toBe(400);
+    expect(fresh.json.error).toMatchObject({ code: 'BAD_REQUEST' });
+    expect(fresh.json.error.message).toMatch(/duplicate key in batch/i);
+    expect(await tableExists(db.id, 'n')).toBe(false);
+
+    await load(db.id, 'n', { mode: 'append', data: 'id,v\n1,a\n2,b\n' });
+    const update = await load(db.id, 'n', { mode: 'update', key: ['id'], data: 'id,v\n2,x\n2,y\n1,z\n' });
+    expect(update.status).toBe(400);
+    expect(update.json.error.message).toMatch(/duplicate key in batch/i);
+    expect(await rows(db.id, 'select id, v from public.n order by id')).toEqual([
+      [1, 'a'],
+      [2, 'b'],
+    ]);
+  });
+
+  it('update and delete never create a table; upsert and append do', async () => {
+    const db = await createDatabase();
+    for (const mode of ['update', 'delete']) {
+      const missing = await load(db.id, `m_${mode}`, { mode, key: ['id'], data: 'id,v\n1,a\n' });
+      expect(missing.status, mode).toBe(200);
+      expect(missing.json.row_count, mode).toBe(0);
+      expect(await tableExists(db.id, `m_${mode}`), mode).toBe(false);
+    }
+    expect(
+      (await load(db.id, 'm_upsert', { mode: 'upsert', key: ['id'], data: 'id\n1\n' })).json.row_count,
+    ).toBe(1);
+    expect(await tableExists(db.id, 'm_upsert')).toBe(true);
+  });
+
+  it('upsert sets only the batch columns on matched rows, fills NULL on new rows and adds new columns', async () => {
+    const db = await createDatabase();
+    await load(db.id, 'p', { mode: 'append', data: 'id,name,score\n1,ann,10\n2,bob,20\n3,cy,30\n' });
+    const upserted = await load(db.id, 'p', {
+      mode: 'upsert',
+      key: ['id'],
+      data: 'id,score,tier\n2,25,gold\n4,40,\n',
+    });
+    expect(upserted.json.row_count).toBe(4);
+    expect(
+      JSON.parse(upserted.json.arrow_schema_json).fields.map((field: { name: string }) => field.name),
+    ).toEqual(['id', 'name', 'score', 'tier']);
+    expect(await rows(db.id, 'select id, name, score, tier from public.p order by id')).toEqual([
+      [1, 'ann', 10, null],
+      [2, 'bob', 25, 'gold'],
+      [3, 'cy', 30, null],
+      [4, null, 40, null],
+    ]);
+    const updated = await load(db.id, 'p', { mode: 'update', key: ['id'], data: 'id,name\n3,CY\n5,eve\n' });
+    expect(updated.json.row_count).toBe(4);
+    expect(await rows(db.id, 'select id, name, score from public.p where id >= 3 order by id')).toEqual([
+      [3, 'CY', 30],
+      [4, null, 40],
+    ]);
+  });
+
+  it('matches composite keys with SQL equality: a NULL key part never matches', async () => {
+    const db = await createDatabase();
+    await load(db.id, 'c', { mode: 'append', data: 'a,b,v\n1,1,x\n1,2,y\n1,,z\n' });
+    await load(db.id, 'c', { mode: 'upsert', key: ['a', 'b'], data: 'a,b,v\n1,2,Y\n1,,Z\n' });
+    expect(await rows(db.id, 'select a, b, v from public.c order by v')).toEqual([
+      [1, 2, 'Y'],
+      [1, null, 'Z'],
+      [1, 1, 'x'],
+      [1, null, 'z'],
+    ]);
+    const deleted = await load(db.id, 'c', { mode: 'delete', key: ['a', 'b'], data: 'a,b\n1,1\n1,\n' });
+    expect(deleted.json.row_count).toBe(3);
+    expect(await rows(db.id, 'select v from public.c order by v')).toEqual([['Y'], ['Z'], ['z']]);
+  });
+
+  it('replace with zero rows empties the table and takes the batch columns', async () => {
+    const db = await createDatabase();
+    await load(db.id, 'r', { mode: 'append', data: 'id,old\n1,a\n2,b\n' });
+    const replaced = await load(db.id, 'r', {
+      mode: 'replace',
+      data: 'id,fresh\n',
+      columns: { id: 'BIGINT', fresh: 'VARCHAR' },
+    });
+    expect(replaced.status).toBe(200);
+    expect(replaced.json.row_count).toBe(0);
+    expect(JSON.parse(replaced.json.arrow_schema_json).fields).toEqual([
+      { name: 'id', data_type: 'Int64', nullable: true },
+      { name: 'fresh', data_type: 'Utf8', nullable: true },
+    ]);
+    expect(await rows(db.id, 'select count(*) from public.r')).toEqual([[0]]);
+  });
+});
+
 describe('query and results', () => {
   it('resolves "default".schema.table, default.schema.table, schema.table and bare names', async () => {
     const db = await createDatabase({ name: 'names', default_schema: 'sales', default_catalog: 'shop' });
@@ -374,14 +474,22 @@ describe('query and results', () => {
 
   it('is read-only and needs exactly one database scope', async () => {
     const db = await createDatabase();
+    await load(db.id, 't', { mode: 'append', data: 'a\n1\n' });
     for (const sql of [
-      'drop table x',
+      'drop table public.t',
       'create table x (a int)',
-      'select 1; select 2',
       'insert into t values (1)',
+      "copy t to 'out.csv'",
+      "attach 'other.duckdb' as other",
+      'explain select 1',
     ]) {
-      expect((await call('POST', '/v1/query', { body: { sql }, database: db.id })).status, sql).toBe(400);
+      const refused = await call('POST', '/v1/query', { body: { sql }, database: db.id });
+      expect(refused.status, sql).toBe(400);
+      expect(refused.json.error.message, sql).toMatch(/read-only/);
     }
+    const twice = await call('POST', '/v1/query', { body: { sql: 'select 1; select 2' }, database: db.id });
+    expect(twice.json.error.message).toMatch(/exactly one SQL statement/);
+    expect(await rows(db.id, 'select count(*) from public.t')).toEqual([[1]]);
     const none = await call('POST', '/v1/query', { body: { sql: 'select 1' } });
     expect(none.json.error.message).toMatch(/a database is required/);
     expect((await call('POST', '/v1/query', { body: { sql: 'select 1', database_id: db.id } })).status).toBe(
@@ -395,6 +503,38 @@ describe('query and results', () => {
     expect(
       (await call('POST', '/v1/query', { body: { sql: 'select 1' }, database: 'dbidnope' })).status,
     ).toBe(404);
+  });
+
+  it("reads only the database's own tables: no other catalog, system schema, file or query()", async () => {
+    const mine = await createDatabase();
+    const other = await createDatabase();
+    await load(other.id, 'secret', { mode: 'append', data: 'v\nhidden\n' });
+    await load(mine.id, 't', { mode: 'append', data: 'a\n1\n' });
+    const refusals: Array<[string, RegExp]> = [
+      [`select * from db_${other.id}.public.secret`, /not this database/],
+      [`select * from "db_${other.id}".public.secret`, /not this database/],
+      [`select * from public.t, (select * from db_${other.id}.public.secret)`, /not this database/],
+      [`select * from results.main.x`, /not this database/],
+      [`select * from db_${other.id}.secret`, /does not exist in this database/],
+      ['select * from information_schema.tables', /GET \/v1\/information_schema/],
+      [`select * from read_csv('${local.dataDir}/metadata.json')`, /Table function 'read_csv'/],
+      [`select * from '${local.dataDir}/metadata.json'`, /cannot read files/],
+      ["select * from query('select 1')", /Table function 'query'/],
+      ['select * from duckdb_tables()', /Table function 'duckdb_tables'/],
+      ['show all tables', /information_schema/],
+    ];
+    for (const [sql, message] of refusals) {
+      const refused = await call('POST', '/v1/query', { body: { sql }, database: mine.id });
+      expect(refused.status, sql).toBe(400);
+      expect(refused.json.error.message, sql).toMatch(message);
+      expect(refused.text, sql).not.toMatch(/hidden/);
+    }
+    expect(await rows(mine.id, 'select count(*) from public.t, range(3), generate_series(1, 2)')).toEqual([
+      [6],
+    ]);
+    expect(await rows(mine.id, 'with x as (select a from "default".public.t) select a from x')).toEqual([
+      [1],
+    ]);
   });
 
   it('caps the preview, persists the result, and serves it as JSON slices, Arrow, Parquet, CSV and Markdown', async () => {
@@ -574,6 +714,15 @@ describe('restart', () => {
       await firstCall('POST', `/v1/databases/${db.id}/schemas/public/tables/kept/loads`, {
         body: { mode: 'append', data: 'a\n1\n2\n3\n' },
       });
+      const pending = (await firstCall('POST', '/v1/files', { body: 'a\n10\n' })).json.id;
+      const consumed = (await firstCall('POST', '/v1/files', { body: 'a\n20\n' })).json.id;
+      expect(
+        (
+          await firstCall('POST', `/v1/databases/${db.id}/schemas/public/tables/other/loads`, {
+            body: { mode: 'append', upload_id: consumed },
+          })
+        ).status,
+      ).toBe(200);
       await first.close();
 
       const second = await startHotdataLocal({ dataDir, token: 'hd_restart' });
@@ -596,6 +745,14 @@ describe('restart', () => {
             })
           ).json.rows,
         ).toEqual([[4]]);
+        const reuse = await secondCall('POST', `/v1/databases/${db.id}/schemas/public/tables/other/loads`, {
+          body: { mode: 'append', upload_id: consumed },
+        });
+        expect(reuse.status).toBe(409);
+        const later = await secondCall('POST', `/v1/databases/${db.id}/schemas/public/tables/other/loads`, {
+          body: { mode: 'append', upload_id: pending },
+        });
+        expect(later.json.row_count).toBe(2);
       } finally {
         await second.close();
       }

@@ -10,6 +10,7 @@ import {
   Binary,
   Bool,
   type Data,
+  type DataType,
   DateDay,
   Decimal,
   Float32,
@@ -317,20 +318,64 @@ interface RawVector {
   getItem(index: number): DuckDBValue;
   items?: TypedArray;
   dataView?: DataView;
-  validity?: { itemValid(index: number): boolean };
+  validity?: { data: BigUint64Array | null; offset: number; itemValid(index: number): boolean };
 }
+
+const POPCOUNT = Uint8Array.from({ length: 256 }, (_, byte) => {
+  let bits = 0;
+  for (let value = byte; value > 0; value >>= 1) bits += value & 1;
+  return bits;
+});
+
+/**
+ * Copies a chunk's validity mask into an Arrow bitmap at row `offset`, returning the chunk's null count.
+ * DuckDB's mask (little-endian 64-bit words, bit i = row i is valid, or no mask when all are valid) has
+ * Arrow's bit layout, so whole bytes are copied when the chunk starts on a byte boundary.
+ */
+function copyValidity(
+  validity: NonNullable<RawVector['validity']>,
+  rows: number,
+  bitmap: Uint8Array,
+  offset: number,
+): number {
+  const mask = validity.data
+    ? new Uint8Array(validity.data.buffer, validity.data.byteOffset, Math.ceil(rows / 8))
+    : undefined;
+  let valid = 0;
+  if (offset % 8 === 0) {
+    const base = offset >> 3;
+    const full = rows >> 3;
+    for (let index = 0; index < full; index++) {
+      const byte = mask ? mask[index]! : 0xff;
+      bitmap[base + index] = byte;
+      valid += POPCOUNT[byte]!;
+    }
+    const rest = rows & 7;
+    if (rest > 0) {
+      const byte = (mask ? mask[full]! : 0xff) & ((1 << rest) - 1);
+      bitmap[base + full]! |= byte;
+      valid += POPCOUNT[byte]!;
+    }
+  } else {
+    for (let row = 0; row < rows; row++) {
+      if (mask && ((mask[row >> 3]! >> (row & 7)) & 1) === 0) continue;
+      bitmap[(offset + row) >> 3]! |= 1 << ((offset + row) & 7);
+      valid++;
+    }
+  }
+  return rows - valid;
+}
+
+const isValid = (bitmap: Uint8Array, row: number) => ((bitmap[row >> 3]! >> (row & 7)) & 1) === 1;
 
 /** Growable UTF-8 bytes + offsets of a string column, filled straight from DuckDB's string_t entries. */
 class StringColumn {
   bytes = new Uint8Array(1 << 16);
   used = 0;
   readonly offsets: Int32Array;
-  readonly bitmap: Uint8Array;
-  nullCount = 0;
 
   constructor(rows: number) {
     this.offsets = new Int32Array(rows + 1);
-    this.bitmap = new Uint8Array(Math.ceil(rows / 8));
   }
 
   push(row: number, piece: Uint8Array | undefined): void {
@@ -342,9 +387,6 @@ class StringColumn {
       }
       this.bytes.set(piece, this.used);
       this.used += piece.length;
-      this.bitmap[row >> 3]! |= 1 << (row & 7);
-    } else {
-      this.nullCount++;
     }
     this.offsets[row + 1] = this.used;
   }
@@ -359,98 +401,171 @@ function stringBytes(view: DataView, index: number): Uint8Array {
 }
 
 /**
- * Converts a DuckDB result chunk by chunk. Fixed-width columns are copied straight from the vectors'
- * typed arrays (the vectors' `items`, stable in the pinned @duckdb/node-api), other columns go value by
- * value; either way the Arrow data is exact (microseconds, int64, decimals).
+ * Writes a chunk of DECIMAL/HUGEINT values (stored by DuckDB as int16/int32/int64/int128 by width) as
+ * Arrow's Decimal128: four little-endian 32-bit words per value, two's complement.
+ */
+function copyDecimals(view: DataView, rows: number, words: Uint32Array, offset: number): void {
+  const size = view.byteLength / rows;
+  for (let row = 0; row < rows; row++) {
+    const at = (offset + row) * 4;
+    if (size === 16) {
+      for (let word = 0; word < 4; word++) words[at + word] = view.getUint32(row * 16 + word * 4, true);
+      continue;
+    }
+    let low: number;
+    let high: number;
+    if (size === 8) {
+      low = view.getUint32(row * 8, true);
+      high = view.getInt32(row * 8 + 4, true);
+    } else {
+      const value = size === 4 ? view.getInt32(row * 4, true) : view.getInt16(row * 2, true);
+      low = value >>> 0;
+      high = value < 0 ? -1 : 0;
+    }
+    const sign = high < 0 ? 0xffffffff : 0;
+    words[at] = low;
+    words[at + 1] = high >>> 0;
+    words[at + 2] = sign;
+    words[at + 3] = sign;
+  }
+}
+
+type ColumnSink =
+  | { kind: 'fixed'; array: TypedArray; arrow: DataType; bitmap: Uint8Array; nulls: number }
+  | { kind: 'string'; column: StringColumn; bitmap: Uint8Array; nulls: number }
+  | { kind: 'decimal'; words: Uint32Array; arrow: DataType; bitmap: Uint8Array; nulls: number }
+  | { kind: 'boolean'; data: Uint8Array; bitmap: Uint8Array; nulls: number }
+  | { kind: 'boxed'; values: DuckDBValue[] };
+
+function sinkFor(type: DuckDBType, rows: number): ColumnSink {
+  const bitmap = new Uint8Array(Math.ceil(rows / 8));
+  const typed = TYPED_STORAGE[type.typeId];
+  if (typed) return { kind: 'fixed', array: new typed.array(rows), arrow: typed.arrow(), bitmap, nulls: 0 };
+  switch (type.typeId) {
+    case DuckDBTypeId.VARCHAR:
+    case DuckDBTypeId.BLOB:
+      return { kind: 'string', column: new StringColumn(rows), bitmap, nulls: 0 };
+    case DuckDBTypeId.DECIMAL:
+    case DuckDBTypeId.HUGEINT: {
+      const decimal = type as unknown as { width?: number; scale?: number };
+      const arrow = new Decimal(decimal.scale ?? 0, decimal.width ?? 38, 128);
+      return { kind: 'decimal', words: new Uint32Array(rows * 4), arrow, bitmap, nulls: 0 };
+    }
+    case DuckDBTypeId.BOOLEAN:
+      return { kind: 'boolean', data: new Uint8Array(Math.ceil(rows / 8)), bitmap, nulls: 0 };
+    default:
+      return { kind: 'boxed', values: [] };
+  }
+}
+
+/** Moves one chunk's column into its sink; `false` when the vector is not laid out as expected. */
+function fillSink(sink: ColumnSink, vector: RawVector, rows: number, offset: number): boolean {
+  if (sink.kind === 'boxed') {
+    for (let row = 0; row < rows; row++) sink.values.push(vector.getItem(row));
+    return true;
+  }
+  const validity = vector.validity;
+  if (validity?.offset !== 0) return false;
+  if (sink.kind === 'fixed') {
+    if (!vector.items || vector.items.constructor !== sink.array.constructor) return false;
+    (sink.array as Int32Array).set(vector.items.subarray(0, rows) as Int32Array, offset);
+  } else if (!vector.dataView) {
+    return false;
+  }
+  sink.nulls += copyValidity(validity, rows, sink.bitmap, offset);
+  const view = vector.dataView;
+  if (sink.kind === 'string' && view) {
+    for (let row = 0; row < rows; row++) {
+      sink.column.push(offset + row, isValid(sink.bitmap, offset + row) ? stringBytes(view, row) : undefined);
+    }
+  } else if (sink.kind === 'decimal' && view) {
+    copyDecimals(view, rows, sink.words, offset);
+  } else if (sink.kind === 'boolean' && view) {
+    for (let row = 0; row < rows; row++) {
+      if (view.getUint8(row) !== 0) sink.data[(offset + row) >> 3]! |= 1 << ((offset + row) & 7);
+    }
+  }
+  return true;
+}
+
+function sinkToVector(sink: ColumnSink, type: DuckDBType, length: number): Vector {
+  switch (sink.kind) {
+    case 'fixed':
+      return makeVector(
+        makeData({
+          type: sink.arrow,
+          length,
+          nullCount: sink.nulls,
+          nullBitmap: sink.bitmap,
+          data: sink.array.subarray(0, length),
+        } as never),
+      );
+    case 'string':
+      return makeVector(
+        makeData({
+          type: type.typeId === DuckDBTypeId.BLOB ? new Binary() : new Utf8(),
+          length,
+          nullCount: sink.nulls,
+          nullBitmap: sink.bitmap,
+          valueOffsets: sink.column.offsets.subarray(0, length + 1),
+          data: sink.column.bytes.subarray(0, sink.column.used),
+        } as never),
+      );
+    case 'decimal':
+      return makeVector(
+        makeData({
+          type: sink.arrow as Decimal,
+          length,
+          nullCount: sink.nulls,
+          nullBitmap: sink.bitmap,
+          data: sink.words.subarray(0, length * 4),
+        }),
+      );
+    case 'boolean':
+      return makeVector(
+        makeData({
+          type: new Bool(),
+          length,
+          nullCount: sink.nulls,
+          nullBitmap: sink.bitmap,
+          data: sink.data,
+        }),
+      );
+    case 'boxed':
+      return columnToArrow(type, sink.values);
+  }
+}
+
+/**
+ * Converts a DuckDB result chunk by chunk into exact Arrow data (microseconds, int64, decimals): fixed-
+ * width columns are copied from the vectors' typed arrays, validity masks byte by byte, decimals from
+ * their raw integers and strings from their string_t entries, without boxing a value. Other types (and
+ * a vector not laid out as expected) go value by value.
  */
 export async function resultToArrow(result: DuckDBResult, totalRows: number): Promise<Table> {
   const count = result.columnCount;
   const types = Array.from({ length: count }, (_, index) => result.columnType(index));
-  const storage = types.map((type) => TYPED_STORAGE[type.typeId]);
-  const fixedArrays = storage.map((entry) => (entry ? new entry.array(totalRows) : undefined));
-  const bitmaps = types.map(() => new Uint8Array(Math.ceil(totalRows / 8)));
-  const nullCounts = types.map(() => 0);
-  const boxed: DuckDBValue[][] = types.map(() => []);
-  const strings = types.map((type) =>
-    type.typeId === DuckDBTypeId.VARCHAR || type.typeId === DuckDBTypeId.BLOB
-      ? new StringColumn(totalRows)
-      : undefined,
-  );
+  const sinks = types.map((type) => sinkFor(type, totalRows));
   let offset = 0;
   while (true) {
     const chunk = await result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) break;
     const rows = chunk.rowCount;
+    if (offset + rows > totalRows)
+      throw new Error(`The result has more than the expected ${totalRows} rows.`);
     for (let column = 0; column < count; column++) {
       const vector = chunk.getColumnVector(column) as unknown as RawVector;
-      const target = fixedArrays[column];
-      const text = strings[column];
-      if (text && vector.dataView && vector.validity) {
-        for (let row = 0; row < rows; row++) {
-          text.push(
-            offset + row,
-            vector.validity.itemValid(row) ? stringBytes(vector.dataView, row) : undefined,
-          );
-        }
-      } else if (
-        target &&
-        vector.items &&
-        vector.validity &&
-        vector.items.constructor === target.constructor
-      ) {
-        (target as Int32Array).set(vector.items.subarray(0, rows) as Int32Array, offset);
-        const bitmap = bitmaps[column]!;
-        for (let row = 0; row < rows; row++) {
-          if (vector.validity.itemValid(row)) bitmap[(offset + row) >> 3]! |= 1 << ((offset + row) & 7);
-          else nullCounts[column]!++;
-        }
-      } else {
-        const values = boxed[column]!;
-        for (let row = 0; row < rows; row++) values.push(vector.getItem(row));
-      }
+      if (fillSink(sinks[column]!, vector, rows, offset)) continue;
+      // A vector class of another @duckdb/node-api version: go value by value (same type every chunk).
+      if (offset > 0) throw new Error(`Column ${column} changed its vector layout between chunks.`);
+      sinks[column] = { kind: 'boxed', values: [] };
+      fillSink(sinks[column]!, vector, rows, offset);
     }
     offset += rows;
   }
   const vectors: Record<string, Vector> = {};
   for (let column = 0; column < count; column++) {
-    const entry = storage[column];
-    const array = fixedArrays[column];
-    const name = result.columnName(column);
-    const text = strings[column];
-    if (text && boxed[column]!.length === 0) {
-      vectors[name] = makeVector(
-        makeData({
-          type: types[column]!.typeId === DuckDBTypeId.BLOB ? new Binary() : new Utf8(),
-          length: offset,
-          nullCount: text.nullCount,
-          nullBitmap: text.bitmap,
-          valueOffsets: text.offsets.subarray(0, offset + 1),
-          data: text.bytes.subarray(0, text.used),
-        } as never),
-      );
-    } else if (entry && array && boxed[column]!.length === 0) {
-      vectors[name] = makeVector(
-        makeData({
-          type: entry.arrow(),
-          length: offset,
-          nullCount: nullCounts[column]!,
-          nullBitmap: bitmaps[column]!,
-          data: array.subarray(0, offset),
-        } as never),
-      );
-    } else {
-      vectors[name] = columnToArrow(types[column]!, boxed[column]!);
-    }
-  }
-  return new Table(vectors);
-}
-
-/** A materialized DuckDB result as an Arrow table with the same column names and types. */
-export function readerToArrow(reader: DuckDBResultReader): Table {
-  const columns = reader.getColumns();
-  const vectors: Record<string, Vector> = {};
-  for (let index = 0; index < reader.columnCount; index++) {
-    vectors[reader.columnName(index)] = columnToArrow(reader.columnType(index), columns[index] ?? []);
+    vectors[result.columnName(column)] = sinkToVector(sinks[column]!, types[column]!, offset);
   }
   return new Table(vectors);
 }

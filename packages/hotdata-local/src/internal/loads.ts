@@ -189,12 +189,21 @@ async function resolveSource(
     upload.status = 'consuming';
     await store.putUpload(upload);
     const path = store.uploadPath(upload.id);
-    const format = request.format ?? formatFromContentType(upload.contentType) ?? (await sniffFormat(path));
+    let format: 'parquet' | 'json' | 'csv';
+    try {
+      format = request.format ?? formatFromContentType(upload.contentType) ?? (await sniffFormat(path));
+    } catch (error) {
+      upload.status = previous;
+      await store.putUpload(upload);
+      throw error;
+    }
     return {
       relation: readerSql(format, path),
       async release(success) {
         upload.status = success ? 'consumed' : previous;
         await store.putUpload(upload);
+        // A consumed upload can never be loaded again: its bytes are dead weight in the data dir.
+        if (success) await rm(path, { force: true });
       },
     };
   }
@@ -259,6 +268,26 @@ async function onlyNulls(connection: DuckDBConnection, source: string, column: s
   return Number(reader.getRows()[0]?.[0] ?? 0) === 0;
 }
 
+/**
+ * Refuses an upsert / update batch in which two rows share a key (NULL keys never match, so rows with a
+ * NULL key part are never duplicates): which row would win is undefined, so nothing is applied.
+ */
+async function refuseDuplicateKeys(
+  connection: DuckDBConnection,
+  source: string,
+  key: string[],
+): Promise<void> {
+  const columns = key.map(quoteIdentifier).join(', ');
+  const duplicates = await connection.runAndReadAll(
+    `SELECT ${columns} FROM ${source} WHERE ${key.map((column) => `${quoteIdentifier(column)} IS NOT NULL`).join(' AND ')} GROUP BY ${columns} HAVING count(*) > 1 LIMIT 1`,
+  );
+  if (duplicates.currentRowCount > 0) {
+    throw badRequest(
+      `Duplicate key in batch: key (${key.join(', ')}) = (${duplicates.getRows()[0]!.map(String).join(', ')}) appears more than once; de-duplicate the batch first.`,
+    );
+  }
+}
+
 function keyCondition(key: string[], left: string, right: string): string {
   return key
     .map((column) => `${left}.${quoteIdentifier(column)} = ${right}.${quoteIdentifier(column)}`)
@@ -266,9 +295,10 @@ function keyCondition(key: string[], left: string, right: string): string {
 }
 
 /**
- * Applies one load in one transaction: replace, append, or upsert / update / delete by key
- * (`/tmp/briefs`-documented semantics: NULL keys never match, duplicate keys in an upsert batch are a
- * 400). Returns the service's load response.
+ * Applies one load in one transaction: replace, append, or upsert / update / delete by key, with the
+ * load-mode semantics shared with the merge planner (docs/hotdata-local.md, "Load modes"): NULL keys
+ * never match, a key twice in an upsert / update batch is a 400 and nothing is applied, update and
+ * delete never create a table. Returns the service's load response.
  */
 export async function applyLoad(
   store: Store,
@@ -312,6 +342,9 @@ export async function applyLoad(
       if (missing.length > 0)
         throw badRequest(`Key column(s) ${missing.join(', ')} are missing from the load data.`);
     }
+    if (key && (request.mode === 'upsert' || request.mode === 'update')) {
+      await refuseDuplicateKeys(connection, source.relation, key);
+    }
     await store.ensureSchema(target.database.id, schema);
     const qualified = qualifiedTable(target.database.id, schema, table);
     const exists = await tableExists(connection, resolved);
@@ -335,17 +368,6 @@ export async function applyLoad(
             `DELETE FROM ${qualified} AS t WHERE EXISTS (SELECT 1 FROM ${sourceAlias} WHERE ${keyCondition(key!, 't', 's')})`,
           );
         } else {
-          if (request.mode === 'upsert') {
-            const columns = key!.map(quoteIdentifier).join(', ');
-            const duplicates = await connection.runAndReadAll(
-              `SELECT ${columns} FROM ${source.relation} WHERE ${key!.map((column) => `${quoteIdentifier(column)} IS NOT NULL`).join(' AND ')} GROUP BY ${columns} HAVING count(*) > 1 LIMIT 1`,
-            );
-            if (duplicates.currentRowCount > 0) {
-              throw badRequest(
-                `Duplicate key in batch: key (${key!.join(', ')}) = (${duplicates.getRows()[0]!.map(String).join(', ')}) appears more than once; de-duplicate the batch first.`,
-              );
-            }
-          }
           const keySet = new Set(key!.map((column) => column.toLowerCase()));
           const assignments = incoming
             .filter((column) => !keySet.has(column.name.toLowerCase()))

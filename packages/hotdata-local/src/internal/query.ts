@@ -77,7 +77,70 @@ export function rewriteCatalog(sql: string, database: DatabaseRecord): string {
   return result;
 }
 
-const READ_ONLY_TYPES = new Set<StatementType>([StatementType.SELECT, StatementType.EXPLAIN]);
+const READ_ONLY_MESSAGE =
+  'Managed tables are read-only in SQL: only SELECT queries are allowed (no CREATE, INSERT, UPDATE, DELETE, DROP, COPY). Use the loads endpoint to change data.';
+
+/** Table functions a query may call: generators only, never file readers or `query()`. */
+const ALLOWED_TABLE_FUNCTIONS = new Set(['range', 'generate_series', 'unnest']);
+const SYSTEM_SCHEMAS = new Set(['information_schema', 'pg_catalog']);
+
+interface ScopeProblem {
+  message: string;
+}
+
+/**
+ * Walks DuckDB's own parse tree (`json_serialize_sql`) of a SELECT and returns why it reaches outside
+ * its database, if it does: another catalog, a schema the database lacks (DuckDB would resolve it as a
+ * catalog), the system catalogs, a file (`FROM 'x.csv'`, `read_parquet(...)`) or `query(...)`.
+ */
+function scopeProblem(
+  tree: unknown,
+  catalog: string,
+  schemas: ReadonlySet<string>,
+): ScopeProblem | undefined {
+  const stack: unknown[] = [tree];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (Array.isArray(node)) {
+      stack.push(...node);
+      continue;
+    }
+    if (node === null || typeof node !== 'object') continue;
+    const record = node as Record<string, unknown>;
+    if (record.type === 'BASE_TABLE') {
+      const catalogName = String(record.catalog_name ?? '').toLowerCase();
+      const schemaName = String(record.schema_name ?? '').toLowerCase();
+      const tableName = String(record.table_name ?? '');
+      if (catalogName && catalogName !== catalog) {
+        return { message: `Catalog '${catalogName}' is not this database: query only its tables.` };
+      }
+      if (schemaName && SYSTEM_SCHEMAS.has(schemaName)) {
+        return {
+          message: `'${schemaName}' is not available in SQL: use GET /v1/information_schema to list tables and columns.`,
+        };
+      }
+      if (schemaName && !schemas.has(schemaName)) {
+        return { message: `Schema '${schemaName}' does not exist in this database.` };
+      }
+      if (!schemaName && /[./\\:*?]/.test(tableName)) {
+        return { message: `'${tableName}' is not a table: queries cannot read files.` };
+      }
+    } else if (record.type === 'TABLE_FUNCTION') {
+      const fn = record.function as Record<string, unknown> | undefined;
+      const name = String(fn?.function_name ?? '').toLowerCase();
+      if (!ALLOWED_TABLE_FUNCTIONS.has(name)) {
+        return {
+          message: `Table function '${name}' is not available: queries read this database's tables only.`,
+        };
+      }
+    } else if (record.type === 'SHOW_REF' && record.query === null) {
+      return { message: 'SHOW is not available in SQL: use GET /v1/information_schema to list tables.' };
+    }
+    for (const value of Object.values(record))
+      if (value !== null && typeof value === 'object') stack.push(value);
+  }
+  return undefined;
+}
 
 /** Opens a connection scoped to the database (default schema on the search path). */
 async function scopedConnection(store: Store, database: DatabaseRecord): Promise<DuckDBConnection> {
@@ -101,18 +164,37 @@ export async function prepareReadOnly(store: Store, database: DatabaseRecord, sq
     }
     if (statements.count !== 1)
       throw badRequest(`Send exactly one SQL statement per query (got ${statements.count}).`);
+    // Scope first, from the parse tree alone: binding could already touch a file or another catalog.
+    const serialized = await connection.runAndReadAll(
+      `SELECT json_serialize_sql(${quoteLiteral(rewritten)})`,
+    );
+    const tree = JSON.parse(String(serialized.getRows()[0]?.[0] ?? '{}')) as {
+      error?: boolean;
+      error_message?: string;
+      statements?: unknown[];
+    };
+    if (tree.error) {
+      throw badRequest(
+        /only select/i.test(tree.error_message ?? '')
+          ? READ_ONLY_MESSAGE
+          : `This query cannot be checked: ${tree.error_message ?? 'unknown error'}`,
+      );
+    }
+    const problem = scopeProblem(
+      tree.statements,
+      catalogOf(database.id).toLowerCase(),
+      new Set(store.schemasOf(database.id)),
+    );
+    if (problem) throw badRequest(problem.message);
     let prepared: Awaited<ReturnType<typeof statements.prepare>>;
     try {
       prepared = await statements.prepare(0);
     } catch (error) {
       throw badRequest(cleanMessage(error));
     }
-    if (!READ_ONLY_TYPES.has(prepared.statementType)) {
-      throw badRequest(
-        'Managed tables are read-only in SQL: only SELECT queries are allowed (no CREATE, INSERT, UPDATE, DELETE, DROP). Use the loads endpoint to change data.',
-      );
-    }
+    const statementType = prepared.statementType;
     prepared.destroySync();
+    if (statementType !== StatementType.SELECT) throw badRequest(READ_ONLY_MESSAGE);
     return rewritten;
   } finally {
     connection.closeSync();

@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { ConfigurationError } from '@hotdata-dlt/core';
 import type { TableDeclaration } from '@hotdata-dlt/hotdata-api';
 import { identifierProblem } from '@hotdata-dlt/hotdata-api';
 import { ApiError, badRequest, conflict, notFound } from './api-error.ts';
@@ -106,6 +107,8 @@ interface Metadata {
 
 const RETAINED_RESULTS = 500;
 const RETAINED_JOBS = 2000;
+/** Consumed uploads are kept (newest first) so a reuse still answers 409 rather than 404. */
+const RETAINED_CONSUMED_UPLOADS = 2000;
 
 function emptyMetadata(): Metadata {
   return {
@@ -149,6 +152,13 @@ export function normalizeIdentifier(name: unknown, kind: 'schema' | 'table' | 'c
   return name.toLowerCase();
 }
 
+function dataDirInUse(dir: string, cause?: unknown): ConfigurationError {
+  return new ConfigurationError(
+    `The data dir '${dir}' is in use by another hotdata-local server: stop it or choose another data dir.`,
+    cause === undefined ? {} : { cause },
+  );
+}
+
 /**
  * Everything hotdata-local keeps: metadata in `metadata.json` (written atomically after each change),
  * table data in one DuckDB file per database (attached as catalog `db_<id>`), query results as tables of
@@ -163,10 +173,19 @@ export class Store {
   #metadata: Metadata;
   #writing: Promise<void> = Promise.resolve();
   readonly #locks = new Set<string>();
+  readonly #key: string;
+  static readonly #openDirs = new Set<string>();
 
-  private constructor(instance: DuckDBInstance, dir: string, temporary: boolean, metadata: Metadata) {
+  private constructor(
+    instance: DuckDBInstance,
+    dir: string,
+    key: string,
+    temporary: boolean,
+    metadata: Metadata,
+  ) {
     this.instance = instance;
     this.dir = dir;
+    this.#key = key;
     this.uploadsDir = join(dir, 'uploads');
     this.#temporary = temporary;
     this.#metadata = metadata;
@@ -177,23 +196,54 @@ export class Store {
     const dir = dataDir ?? (await mkdtemp(join(tmpdir(), 'hotdata-local-')));
     await mkdir(join(dir, 'uploads'), { recursive: true });
     await mkdir(join(dir, 'databases'), { recursive: true });
+    // DuckDB's file lock only stops other processes; two servers of this process would share the files.
+    const key = await realpath(dir);
+    if (Store.#openDirs.has(key)) throw dataDirInUse(dir);
+    Store.#openDirs.add(key);
+    try {
+      return await Store.#openIn(dir, key, temporary);
+    } catch (error) {
+      Store.#openDirs.delete(key);
+      throw error;
+    }
+  }
+
+  static async #openIn(dir: string, key: string, temporary: boolean): Promise<Store> {
     const metadataPath = join(dir, 'metadata.json');
     const metadata = existsSync(metadataPath)
       ? (JSON.parse(await readFile(metadataPath, 'utf8')) as Metadata)
       : emptyMetadata();
+    // A load interrupted by a stop never consumed its upload: make it loadable again.
+    for (const upload of Object.values(metadata.uploads)) {
+      if (upload.status === 'consuming') upload.status = upload.mode === 'legacy' ? 'pending' : 'finalized';
+    }
     const instance = await DuckDBInstance.create(':memory:');
-    const store = new Store(instance, dir, temporary, metadata);
-    await store.#withConnection(async (connection) => {
-      await connection.run(`ATTACH ${quoteLiteral(join(dir, 'results.duckdb'))} AS results`);
-      for (const database of Object.values(metadata.databases)) await store.#attach(connection, database.id);
-    });
+    const store = new Store(instance, dir, key, temporary, metadata);
+    try {
+      await store.#withConnection(async (connection) => {
+        await connection.run(`ATTACH ${quoteLiteral(join(dir, 'results.duckdb'))} AS results`);
+        for (const database of Object.values(metadata.databases))
+          await store.#attach(connection, database.id);
+      });
+    } catch (error) {
+      instance.closeSync();
+      const message = (error as Error).message ?? String(error);
+      if (/Could not set lock/i.test(message)) throw dataDirInUse(dir, error);
+      throw error;
+    }
     return store;
   }
 
   async close(): Promise<void> {
     await this.#writing;
     this.instance.closeSync();
+    Store.#openDirs.delete(this.#key);
     if (this.#temporary) await rm(this.dir, { recursive: true, force: true });
+  }
+
+  /** Whether the data dir is a temporary folder removed on close. */
+  get temporary(): boolean {
+    return this.#temporary;
   }
 
   get metadata(): Readonly<Metadata> {
@@ -437,6 +487,11 @@ export class Store {
 
   async putUpload(record: UploadRecord): Promise<void> {
     this.#metadata.uploads[record.id] = record;
+    if (record.status === 'consumed') {
+      const consumed = Object.values(this.#metadata.uploads).filter((upload) => upload.status === 'consumed');
+      for (const upload of consumed.slice(0, Math.max(0, consumed.length - RETAINED_CONSUMED_UPLOADS)))
+        delete this.#metadata.uploads[upload.id];
+    }
     await this.save();
   }
 
