@@ -7,6 +7,7 @@ import type {
   PreparedTable,
   ReplaceStrategy,
   StoredSchema,
+  WriteDisposition,
 } from './schema/types.ts';
 
 /**
@@ -165,6 +166,11 @@ export interface Destination {
   /** Defaults to the type; stored as `destination_name`. */
   readonly destinationName: string;
   readonly capabilities: DestinationCapabilities;
+  /**
+   * Write disposition of resources that set none (a destination-level default such as
+   * `hotdata({ writeDisposition })`); a resource's own `writeDisposition` always wins. Unset: `append`.
+   */
+  readonly defaultWriteDisposition?: WriteDisposition;
   client(options: DestinationClientOptions): Promise<DestinationClient>;
   /** Secret-free description for `pipeline info` (e.g. API URL and database name). */
   describe?(): Record<string, string>;
