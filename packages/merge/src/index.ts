@@ -6,9 +6,14 @@ export {
   dedupRows,
   isDeleted,
   type MergeInput,
+  parentKeyColumn,
   rootKeyColumn,
+  rowKeyColumn,
 } from './chain.ts';
-export { mergeClientSide, timestampValue } from './client-side.ts';
-export { inMemoryLookups, type LoadMode, type PlanLookups, type PlanOperation, planMerge } from './plan.ts';
-export { alignToSchema, promoteSchemas, widerType } from './promote.ts';
+export { mergeClientSide } from './client-side.ts';
+export { MergeError, type MergeErrorCode } from './errors.ts';
+export { inMemoryLookups } from './in-memory-lookups.ts';
+export { type LoadMode, type PlanLookups, type PlanOperation, planMerge } from './plan.ts';
+export { alignToSchema, plainType, promoteSchemas, widerType } from './promote.ts';
 export { keyOf, type Row, rowsToTable, selectFields, tableToRows, valuesToData } from './rows.ts';
+export { timestampValue } from './timestamps.ts';

@@ -1,41 +1,54 @@
-import { DLT_ID, type PreparedTable } from '@hotdata-dlt/core';
 import type { Schema, Table } from 'apache-arrow';
 import {
+  type Batch,
   batchRows,
   type ChainSpec,
   chainSpec,
   dedupRows,
   isDeleted,
   type MergeInput,
+  parentKeyColumn,
   rootKeyColumn,
+  rowKeyColumn,
 } from './chain.ts';
-import { timestampValue } from './client-side.ts';
-import { keyOf, type Row, rowsToTable, selectFields, tableToRows as tableRows } from './rows.ts';
+import { keyOf, type Row, rowsToTable, selectFields } from './rows.ts';
+import { timestampValue } from './timestamps.ts';
 
-/** A Hotdata load mode. */
+/** A Hotdata load mode (see the load-mode semantics: replace, append, upsert, update, delete). */
 export type LoadMode = 'replace' | 'append' | 'upsert' | 'update' | 'delete';
 
-/** One server-side load: a mode, its key columns and its rows. */
+/** One server-side load: a table, a mode, its key columns and its rows. */
 export interface PlanOperation {
   table: string;
   mode: LoadMode;
   /** Key columns for `upsert`, `update` and `delete`. */
   key?: string[];
+  /** The rows to load; for `delete` only the key columns. */
   rows: Table;
 }
 
 /**
- * What the planner needs to know about the destination, answered by the caller (queries on a server,
- * or in-memory tables in tests), so the planner itself stays pure.
+ * What the planner needs to know about the destination, answered by the caller (read-only queries on a
+ * server, or in-memory tables), so the planner itself stays pure. Key values are rows holding the key
+ * columns; results compare with SQL equality (a NULL key matches nothing).
  */
 export interface PlanLookups {
-  /** Which of the given key values exist in the table (as `keyOf` strings of `columns`). */
+  /** Which of the given key values exist in the table, as {@link keyOf} strings of `columns`. */
   existingKeys(table: string, columns: readonly string[], keys: readonly Row[]): Promise<Set<string>>;
-  /** `_dlt_id` of the rows of a root table matching any of the key values. */
-  matchingRowIds(table: string, columns: readonly string[], keys: readonly Row[]): Promise<unknown[]>;
   /**
-   * Active scd2 rows (row version and valid-from), optionally only those whose merge key is among
-   * `mergeKeys`.
+   * The row keys (`rowKey`, default `_dlt_id`) of the root table's rows whose `columns` match any of the
+   * key values.
+   */
+  matchingRowIds(
+    table: string,
+    columns: readonly string[],
+    keys: readonly Row[],
+    rowKey?: string,
+  ): Promise<unknown[]>;
+  /**
+   * The active scd2 rows (at least their row version and valid-from values): `to` is NULL, or equals
+   * `activeValue` (a storage value of the `to` column). With `mergeKey`, only rows whose merge key is one
+   * of `mergeKey.keys`.
    */
   activeRows(
     table: string,
@@ -44,13 +57,7 @@ export interface PlanLookups {
   ): Promise<Row[]>;
 }
 
-interface Batch {
-  table: PreparedTable;
-  schema: Schema;
-  rows: Row[];
-}
-
-function op(
+function operation(
   table: string,
   mode: LoadMode,
   schema: Schema,
@@ -60,6 +67,7 @@ function op(
   return { table, mode, ...(key ? { key } : {}), rows: rowsToTable(schema, rows) };
 }
 
+/** Distinct non-null key values of `columns`, as rows holding only those columns. */
 function keyRows(rows: readonly Row[], columns: readonly string[]): Row[] {
   const seen = new Set<string>();
   const result: Row[] = [];
@@ -72,79 +80,106 @@ function keyRows(rows: readonly Row[], columns: readonly string[]): Row[] {
   return result;
 }
 
+function deleteBy(batch: Batch, columns: string[], keys: readonly Row[]): PlanOperation[] {
+  return keys.length === 0
+    ? []
+    : [operation(batch.table.name, 'delete', selectFields(batch.schema, columns), keys, columns)];
+}
+
+function appendRows(batch: Batch, rows: readonly Row[]): PlanOperation[] {
+  return rows.length === 0 ? [] : [operation(batch.table.name, 'append', batch.schema, rows)];
+}
+
 /**
- * Plans how to load a table chain with server-side load modes, so the cost grows with the batch and
- * not with the table (DESIGN §3). Lookups about existing rows are functions passed in.
+ * An idempotent append for a restored chain: the row key of an appended row (`_dlt_id`) is fixed in the
+ * package file, so upserting on it loads each row once however often the chain runs.
+ */
+function upsertByRowKey(batch: Batch, rows: readonly Row[]): PlanOperation[] {
+  if (rows.length === 0) return [];
+  const rowKey = rowKeyColumn(batch.table);
+  return [operation(batch.table.name, 'upsert', batch.schema, dedupRows(rows, [rowKey]), [rowKey])];
+}
+
+/**
+ * Plans how to load a table chain with the server-side load modes, so the cost of a load grows with
+ * the batch and not with the table (DESIGN §3). Facts about existing rows come from `lookups`.
  *
- * | strategy | plan |
+ * | disposition / strategy | operations |
  * |---|---|
- * | append | `append` per table (`upsert` on `_dlt_id` when restoring an interrupted load) |
+ * | append | `append` per table; when restoring: `upsert` keyed on the row key (`_dlt_id`) |
  * | replace | `replace` every chain table (tables without rows are emptied) |
- * | upsert | `delete` hard-deleted roots by key, `upsert` roots by key; nested: `delete` by root key of touched roots, `append` |
- * | insert-only | `append` roots whose key is absent and nested rows whose id is new |
- * | delete-insert | `delete` nested and root rows whose root matches a batch key (primary or merge key), `append` the deduplicated batch |
- * | scd2 | `update` retired versions' valid-to, `append` new versions, `append` new nested rows |
+ * | merge / upsert | `delete` hard-deleted roots by primary key, `upsert` the others; nested: `delete` by root key of every batch root, `append` the batch's nested rows |
+ * | merge / insert-only | `append` roots whose primary key is new and nested rows whose row key is new (lookups) |
+ * | merge / delete-insert | root only: `delete` by primary key and by merge key; with nested tables: look up the matching roots, `delete` their nested rows by root key and them by row key; then `append` the deduplicated, not deleted batch and its nested rows. No keys: as append, without hard-deleted rows |
+ * | merge / scd2 | look up active versions; `update` valid-to of retired ones (key: row version + valid-from); `append` new versions; `append` nested rows whose row key is new |
+ *
+ * Operations come in the order they must run. Hard deletes and `dedup_sort` are applied in the plan.
+ *
+ * @example
+ * ```ts
+ * const operations = await planMerge({ chain: [{ table: prepared, rows: batch }], loadId, boundaryTimestamp: new Date() }, lookups);
+ * for (const op of operations) await load(op.table, op.mode, op.key, op.rows);
+ * ```
  */
 export async function planMerge(input: MergeInput, lookups: PlanLookups): Promise<PlanOperation[]> {
   const spec = chainSpec(input.chain[0]!.table);
-  const batches = batchRows(input);
-  const root = batches.get(spec.root.name)!;
-  const nested = input.chain.slice(1).map((item) => batches.get(item.table.name)!);
+  const batches = batchRows(input, spec);
+  const [root, ...nested] = input.chain.map((item) => batches.get(item.table.name)!) as [Batch, ...Batch[]];
   switch (spec.strategy) {
     case 'replace':
-      return [...batches.values()].map((batch) => op(batch.table.name, 'replace', batch.schema, batch.rows));
+      return [root, ...nested].map((batch) =>
+        operation(batch.table.name, 'replace', batch.schema, batch.rows),
+      );
     case 'append':
-      return [...batches.values()]
-        .filter((batch) => batch.rows.length > 0)
-        .map((batch) =>
-          input.restore
-            ? op(batch.table.name, 'upsert', batch.schema, dedupRows(batch.rows, [DLT_ID]), [DLT_ID])
-            : op(batch.table.name, 'append', batch.schema, batch.rows),
-        );
+      return [root, ...nested].flatMap((batch) => {
+        if (batch.rows.length === 0) return [];
+        return input.restore ? upsertByRowKey(batch, batch.rows) : appendRows(batch, batch.rows);
+      });
     case 'upsert':
       return planUpsert(spec, root, nested);
     case 'insert-only':
       return planInsertOnly(spec, root, nested, lookups);
     case 'delete-insert':
-      return planDeleteInsert(spec, root, nested, lookups);
+      return planDeleteInsert(spec, root, nested, lookups, input.restore === true);
     case 'scd2':
       return planScd2(spec, root, nested, lookups, input.boundaryTimestamp);
   }
 }
 
 function planUpsert(spec: ChainSpec, root: Batch, nested: Batch[]): PlanOperation[] {
-  const operations: PlanOperation[] = [];
-  const rows = dedupRows(root.rows, spec.primaryKey, spec.dedupSort);
+  const { primaryKey, rowKey } = spec;
+  // A key may appear once per upsert batch; keep the dedup_sort winner (else the last row).
+  const rows = dedupRows(root.rows, primaryKey, spec.dedupSort);
   const deleted = rows.filter((row) => isDeleted(row, spec));
   const live = rows.filter((row) => !isDeleted(row, spec));
-  const name = root.table.name;
-  if (deleted.length > 0) {
+  const operations = deleteBy(root, primaryKey, keyRows(deleted, primaryKey));
+  if (live.length > 0) operations.push(operation(root.table.name, 'upsert', root.schema, live, primaryKey));
+  const touched = keyRows(rows, [rowKey]).map((row) => row[rowKey]);
+  const deletedRoots = new Set(deleted.map((row) => keyOf(row, [rowKey])));
+  for (const batch of nested) {
+    const column = rootKeyColumn(batch.table, root.table.name);
     operations.push(
-      op(
-        name,
-        'delete',
-        selectFields(root.schema, spec.primaryKey),
-        keyRows(deleted, spec.primaryKey),
-        spec.primaryKey,
+      ...deleteBy(
+        batch,
+        [column],
+        touched.map((id) => ({ [column]: id })),
       ),
     );
-  }
-  if (live.length > 0) operations.push(op(name, 'upsert', root.schema, live, spec.primaryKey));
-  const deletedIds = new Set(deleted.map((row) => keyOf(row, [DLT_ID])));
-  const touched = keyRows(rows, [DLT_ID]);
-  for (const batch of nested) {
-    const column = rootKeyColumn(batch.table, name);
-    if (touched.length > 0) {
-      const keys = touched.map((row) => ({ [column]: row[DLT_ID] }));
-      operations.push(op(batch.table.name, 'delete', selectFields(batch.schema, [column]), keys, [column]));
-    }
-    const incoming = dedupRows(
-      batch.rows.filter((row) => !deletedIds.has(keyOf(row, [column]))),
-      [DLT_ID],
-    );
-    if (incoming.length > 0) operations.push(op(batch.table.name, 'append', batch.schema, incoming));
+    const incoming = batch.rows.filter((row) => !deletedRoots.has(keyOf(row, [column])));
+    operations.push(...appendRows(batch, dedupRows(incoming, [rowKeyColumn(batch.table)])));
   }
   return operations;
+}
+
+async function newRows(batch: Batch, lookups: PlanLookups): Promise<Row[]> {
+  const rowKey = rowKeyColumn(batch.table);
+  const candidates = dedupRows(batch.rows, [rowKey]);
+  if (candidates.length === 0) return [];
+  const existing = await lookups.existingKeys(batch.table.name, [rowKey], keyRows(candidates, [rowKey]));
+  return candidates.filter((row) => {
+    const id = keyOf(row, [rowKey]);
+    return id === undefined || !existing.has(id);
+  });
 }
 
 async function planInsertOnly(
@@ -153,22 +188,38 @@ async function planInsertOnly(
   nested: Batch[],
   lookups: PlanLookups,
 ): Promise<PlanOperation[]> {
-  const operations: PlanOperation[] = [];
-  const rows = dedupRows(root.rows, spec.primaryKey, spec.dedupSort).filter((row) => !isDeleted(row, spec));
-  const existing = await lookups.existingKeys(
-    root.table.name,
-    spec.primaryKey,
-    keyRows(rows, spec.primaryKey),
+  const { primaryKey } = spec;
+  const rows = dedupRows(root.rows, primaryKey, spec.dedupSort).filter((row) => !isDeleted(row, spec));
+  const existing =
+    rows.length === 0
+      ? new Set<string>()
+      : await lookups.existingKeys(root.table.name, primaryKey, keyRows(rows, primaryKey));
+  const operations = appendRows(
+    root,
+    rows.filter((row) => {
+      const id = keyOf(row, primaryKey);
+      return id === undefined || !existing.has(id);
+    }),
   );
-  const inserted = rows.filter((row) => !existing.has(keyOf(row, spec.primaryKey)!));
-  if (inserted.length > 0) operations.push(op(root.table.name, 'append', root.schema, inserted));
-  for (const batch of nested) {
-    const candidates = dedupRows(batch.rows, [DLT_ID]);
-    const ids = await lookups.existingKeys(batch.table.name, [DLT_ID], keyRows(candidates, [DLT_ID]));
-    const fresh = candidates.filter((row) => !ids.has(keyOf(row, [DLT_ID])!));
-    if (fresh.length > 0) operations.push(op(batch.table.name, 'append', batch.schema, fresh));
-  }
+  // Nested ids derive from the root key: new elements of existing roots are inserted, nothing is updated.
+  for (const batch of nested) operations.push(...appendRows(batch, await newRows(batch, lookups)));
   return operations;
+}
+
+/** Nested rows whose parent row was kept, level by level (tables come parents first). */
+function descendantsOf(root: Batch, keptRoots: readonly Row[], nested: Batch[]): Map<string, Row[]> {
+  const kept = new Map<string, Set<string | undefined>>([
+    [root.table.name, new Set(keptRoots.map((row) => keyOf(row, [rowKeyColumn(root.table)])))],
+  ]);
+  const result = new Map<string, Row[]>();
+  for (const batch of nested) {
+    const parents = kept.get(batch.table.parent ?? '') ?? new Set();
+    const parentKey = parentKeyColumn(batch.table);
+    const rows = batch.rows.filter((row) => parents.has(keyOf(row, [parentKey])));
+    result.set(batch.table.name, rows);
+    kept.set(batch.table.name, new Set(rows.map((row) => keyOf(row, [rowKeyColumn(batch.table)]))));
+  }
+  return result;
 }
 
 async function planDeleteInsert(
@@ -176,45 +227,50 @@ async function planDeleteInsert(
   root: Batch,
   nested: Batch[],
   lookups: PlanLookups,
+  restore: boolean,
 ): Promise<PlanOperation[]> {
+  const { primaryKey, mergeKey, rowKey } = spec;
   const operations: PlanOperation[] = [];
-  const name = root.table.name;
-  const { primaryKey, mergeKey } = spec;
   if (primaryKey.length === 0 && mergeKey.length === 0) {
+    // No keys: dlt appends; hard-deleted rows (and their nested rows) are just not inserted.
     const live = root.rows.filter((row) => !isDeleted(row, spec));
-    if (live.length > 0) operations.push(op(name, 'append', root.schema, live));
-    for (const batch of nested)
-      if (batch.rows.length > 0) operations.push(op(batch.table.name, 'append', batch.schema, batch.rows));
+    const kept = spec.hardDelete ? descendantsOf(root, live, nested) : undefined;
+    for (const batch of [root, ...nested]) {
+      const rows = batch === root ? live : (kept?.get(batch.table.name) ?? batch.rows);
+      operations.push(...(restore ? upsertByRowKey(batch, rows) : appendRows(batch, rows)));
+    }
     return operations;
   }
-  const ids = new Map<string, unknown>();
-  for (const columns of [primaryKey, mergeKey]) {
-    if (columns.length === 0) continue;
-    const keys = keyRows(root.rows, columns);
-    if (keys.length === 0) continue;
-    for (const id of await lookups.matchingRowIds(name, columns, keys)) ids.set(keyOf({ id }, ['id'])!, id);
-  }
-  const doomed = [...ids.values()];
-  if (doomed.length > 0) {
+  // Every batch row's keys delete, hard-deleted rows included (dlt's OR of primary and merge key).
+  const keySets = [primaryKey, mergeKey].filter((columns) => columns.length > 0);
+  if (nested.length === 0) {
+    for (const columns of keySets) operations.push(...deleteBy(root, columns, keyRows(root.rows, columns)));
+  } else {
+    const ids = new Map<string, unknown>();
+    for (const columns of keySets) {
+      const keys = keyRows(root.rows, columns);
+      if (keys.length === 0) continue;
+      for (const id of await lookups.matchingRowIds(root.table.name, columns, keys, rowKey)) {
+        const identity = keyOf({ id }, ['id']);
+        if (identity !== undefined) ids.set(identity, id);
+      }
+    }
+    const doomed = [...ids.values()];
     for (const batch of nested) {
-      const column = rootKeyColumn(batch.table, name);
+      const column = rootKeyColumn(batch.table, root.table.name);
       operations.push(
-        op(
-          batch.table.name,
-          'delete',
-          selectFields(batch.schema, [column]),
-          doomed.map((id) => ({ [column]: id })),
+        ...deleteBy(
+          batch,
           [column],
+          doomed.map((id) => ({ [column]: id })),
         ),
       );
     }
     operations.push(
-      op(
-        name,
-        'delete',
-        selectFields(root.schema, [DLT_ID]),
-        doomed.map((id) => ({ [DLT_ID]: id })),
-        [DLT_ID],
+      ...deleteBy(
+        root,
+        [rowKey],
+        doomed.map((id) => ({ [rowKey]: id })),
       ),
     );
   }
@@ -223,18 +279,17 @@ async function planDeleteInsert(
       ? dedupRows(root.rows, primaryKey, spec.dedupSort)
       : root.rows;
   const inserted = candidates.filter((row) => !isDeleted(row, spec));
-  if (inserted.length > 0) operations.push(op(name, 'append', root.schema, inserted));
-  const insertedIds = new Set(inserted.map((row) => keyOf(row, [DLT_ID])));
+  operations.push(...appendRows(root, inserted));
+  const insertedIds = new Set(inserted.map((row) => keyOf(row, [rowKey])));
   const filterNested = primaryKey.length > 0 || spec.hardDelete !== undefined;
   for (const batch of nested) {
-    const column = rootKeyColumn(batch.table, name);
-    const rows = filterNested
-      ? dedupRows(
-          batch.rows.filter((row) => insertedIds.has(keyOf(row, [column]))),
-          [DLT_ID],
-        )
-      : batch.rows;
-    if (rows.length > 0) operations.push(op(batch.table.name, 'append', batch.schema, rows));
+    if (!filterNested) {
+      operations.push(...appendRows(batch, batch.rows));
+      continue;
+    }
+    const column = rootKeyColumn(batch.table, root.table.name);
+    const rows = batch.rows.filter((row) => insertedIds.has(keyOf(row, [column])));
+    operations.push(...appendRows(batch, dedupRows(rows, [rowKeyColumn(batch.table)])));
   }
   return operations;
 }
@@ -244,80 +299,42 @@ async function planScd2(
   root: Batch,
   nested: Batch[],
   lookups: PlanLookups,
-  boundary: Date,
+  boundaryTimestamp: Date | string,
 ): Promise<PlanOperation[]> {
-  const operations: PlanOperation[] = [];
   const { from, to, rowVersion, activeValue } = spec.scd2!;
-  const name = root.table.name;
-  const boundaryValue = timestampValue(boundary, root.schema, from);
+  const boundary = timestampValue(boundaryTimestamp, root.schema, from);
   const active = activeValue === null ? null : timestampValue(activeValue, root.schema, to);
   const rows = dedupRows(root.rows, [rowVersion]);
-  const batchHashes = new Set(rows.map((row) => keyOf(row, [rowVersion])));
-  const current = await lookups.activeRows(
-    name,
-    { rowVersion, from, to, activeValue: active },
-    spec.mergeKey.length > 0 ? { columns: spec.mergeKey, keys: keyRows(rows, spec.mergeKey) } : undefined,
-  );
-  const retired = current.filter((row) => !batchHashes.has(keyOf(row, [rowVersion])));
+  const batchVersions = new Set(rows.map((row) => keyOf(row, [rowVersion])));
+  const mergeKey = spec.mergeKey;
+  const current =
+    mergeKey.length > 0 && rows.length === 0
+      ? []
+      : await lookups.activeRows(
+          root.table.name,
+          { rowVersion, from, to, activeValue: active },
+          mergeKey.length > 0 ? { columns: mergeKey, keys: keyRows(rows, mergeKey) } : undefined,
+        );
+  const operations: PlanOperation[] = [];
+  const retired = current.filter((row) => !batchVersions.has(keyOf(row, [rowVersion])));
   if (retired.length > 0) {
-    const schema = selectFields(root.schema, [rowVersion, from, to]);
+    // Keyed on version + valid-from so only the active version changes, never an older retired copy.
     operations.push(
-      op(
-        name,
+      operation(
+        root.table.name,
         'update',
-        schema,
-        retired.map((row) => ({ [rowVersion]: row[rowVersion], [from]: row[from], [to]: boundaryValue })),
+        selectFields(root.schema, [rowVersion, from, to]),
+        retired.map((row) => ({ [rowVersion]: row[rowVersion], [from]: row[from], [to]: boundary })),
         [rowVersion, from],
       ),
     );
   }
-  const activeHashes = new Set(current.map((row) => keyOf(row, [rowVersion])));
+  const activeVersions = new Set(current.map((row) => keyOf(row, [rowVersion])));
   const inserted = rows
-    .filter((row) => !activeHashes.has(keyOf(row, [rowVersion])))
-    .map((row) => ({ ...row, [from]: boundaryValue, [to]: active }));
-  if (inserted.length > 0) operations.push(op(name, 'append', root.schema, inserted));
-  for (const batch of nested) {
-    const candidates = dedupRows(batch.rows, [DLT_ID]);
-    const ids = await lookups.existingKeys(batch.table.name, [DLT_ID], keyRows(candidates, [DLT_ID]));
-    const fresh = candidates.filter((row) => !ids.has(keyOf(row, [DLT_ID])!));
-    if (fresh.length > 0) operations.push(op(batch.table.name, 'append', batch.schema, fresh));
-  }
+    .filter((row) => !activeVersions.has(keyOf(row, [rowVersion])))
+    .map((row) => ({ ...row, [from]: boundary, [to]: active }));
+  operations.push(...appendRows(root, inserted));
+  // Nested rows are insert-only by their deterministic row key; retiring never touches them.
+  for (const batch of nested) operations.push(...appendRows(batch, await newRows(batch, lookups)));
   return operations;
-}
-
-/**
- * Lookups over in-memory tables (for tests, the reference destination and client-side execution).
- */
-export function inMemoryLookups(tables: ReadonlyMap<string, Table>): PlanLookups {
-  const rowsOf = (name: string): Row[] => {
-    const table = tables.get(name);
-    return table ? tableRows(table) : [];
-  };
-  return {
-    async existingKeys(table, columns, keys) {
-      const wanted = new Set(keys.map((row) => keyOf(row, columns)));
-      return new Set(
-        rowsOf(table)
-          .map((row) => keyOf(row, columns))
-          .filter((key): key is string => key !== undefined && wanted.has(key)),
-      );
-    },
-    async matchingRowIds(table, columns, keys) {
-      const wanted = new Set(keys.map((row) => keyOf(row, columns)));
-      return rowsOf(table)
-        .filter((row) => wanted.has(keyOf(row, columns)))
-        .map((row) => row[DLT_ID]);
-    },
-    async activeRows(table, scd2, mergeKey) {
-      const wanted = mergeKey ? new Set(mergeKey.keys.map((row) => keyOf(row, mergeKey.columns))) : undefined;
-      return rowsOf(table).filter((row) => {
-        const value = row[scd2.to];
-        const activeRow =
-          scd2.activeValue === null
-            ? value === null || value === undefined
-            : value !== null && BigInt(value as bigint) === scd2.activeValue;
-        return activeRow && (!wanted || wanted.has(keyOf(row, mergeKey!.columns)));
-      });
-    },
-  };
 }
