@@ -1,6 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import {
   type AnyResource,
@@ -9,7 +8,6 @@ import {
   createSnakeCase,
   type Destination,
   type DestinationCapabilities,
-  DestinationUndefinedEntityError,
   type DltSource,
   decodeStoredState,
   decodeTypedJson,
@@ -20,9 +18,7 @@ import {
   isSource,
   type Logger,
   type NamingConvention,
-  noopLogger,
   type PipelineEvent,
-  type PipelineEventListener,
   type PipelineStateDocument,
   PipelineStepError,
   pipelineStateTable,
@@ -40,31 +36,8 @@ import { Dataset } from './dataset.ts';
 import { type ExtractedPackage, extractSource, writeStateItem } from './internal/extract.ts';
 import { loadPackage, type PackageLoadInfo } from './internal/load.ts';
 import { PackageNormalizer } from './internal/normalize.ts';
-import { exists, move, newLoadId, readJson, WorkingDir, writeJson } from './internal/storage.ts';
-
-/** Options of {@link pipeline}. */
-export interface PipelineOptions {
-  /** Name of the pipeline: its working folder and the key of its state. Letters, digits and `_`. */
-  pipelineName: string;
-  /** Where data is loaded; needed by `load`, `run`, `syncDestination` and `dataset`. */
-  destination?: Destination;
-  /** Dataset (schema/namespace) name at the destination. Default `<pipelineName>_dataset`. */
-  datasetName?: string;
-  /** Working folder. Default `~/.hotdata-dlt/pipelines/<pipelineName>`. */
-  workingDir?: string;
-  /** Receives warnings and debug lines. Default: none. */
-  logger?: Logger;
-  /** Receives progress events (extract, normalize, load). Errors thrown by it are ignored. */
-  onEvent?: PipelineEventListener;
-  /** Restore state and schemas from the destination on the first run of this instance. Default `true`. */
-  restoreFromDestination?: boolean;
-  /** Rows buffered per table during normalize; Parquet job files rotate past `maxFileSize` bytes. */
-  normalize?: { bufferRows?: number; maxFileSize?: number };
-  /** Retries of a table chain after transient destination errors, and the first backoff. Default 5 and 1000 ms. */
-  load?: { maxRetries?: number; retryBackoffMs?: number };
-  /** Cancels the running step. */
-  signal?: AbortSignal;
-}
+import { exists, loadIdTime, move, newLoadId, readJson, WorkingDir, writeJson } from './internal/storage.ts';
+import { type PipelineOptions, type ResolvedPipelineOptions, resolvePipelineOptions } from './options.ts';
 
 /** Hints for `run` / `extract` of plain data (rows, iterables, generator functions, Arrow tables). */
 export interface RunOptions extends TableHints<unknown> {
@@ -99,7 +72,12 @@ export interface NormalizeInfo {
 
 type RunData = DltSource | AnyResource | readonly AnyResource[] | ResourceData<unknown>;
 
-const PIPELINE_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,99}$/;
+/** A pipeline event as the engine builds it; the pipeline adds its name and the time. */
+type PipelineEventInput = PipelineEvent extends infer Event
+  ? Event extends PipelineEvent
+    ? Omit<Event, 'pipelineName' | 'timestamp'>
+    : never
+  : never;
 
 function emptyState(pipelineName: string, datasetName: string): PipelineStateDocument {
   return {
@@ -136,7 +114,7 @@ export class Pipeline {
   readonly datasetName: string;
   readonly destination: Destination | undefined;
   readonly workingDir: string;
-  readonly #options: PipelineOptions;
+  readonly #options: ResolvedPipelineOptions;
   readonly #dir: WorkingDir;
   readonly #logger: Logger;
   readonly #schemas = new Map<string, Schema>();
@@ -145,19 +123,14 @@ export class Pipeline {
   #synced = false;
 
   constructor(options: PipelineOptions) {
-    if (!PIPELINE_NAME.test(options.pipelineName ?? '')) {
-      throw new ConfigurationError(
-        `pipelineName '${options.pipelineName}' is not valid: use letters, digits, '_', '.' or '-' (at most 100), starting with a letter or '_'.`,
-      );
-    }
-    this.pipelineName = options.pipelineName;
-    this.datasetName = options.datasetName ?? `${options.pipelineName}_dataset`;
-    this.destination = options.destination;
-    this.workingDir =
-      options.workingDir ?? join(homedir(), '.hotdata-dlt', 'pipelines', options.pipelineName);
-    this.#options = options;
+    const resolved = resolvePipelineOptions(options);
+    this.pipelineName = resolved.pipelineName;
+    this.datasetName = resolved.datasetName;
+    this.destination = resolved.destination;
+    this.workingDir = resolved.workingDir;
+    this.#options = resolved;
     this.#dir = new WorkingDir(this.workingDir);
-    this.#logger = options.logger ?? noopLogger;
+    this.#logger = resolved.logger;
     this.#state = emptyState(this.pipelineName, this.datasetName);
   }
 
@@ -202,7 +175,7 @@ export class Pipeline {
     return this.#opened;
   }
 
-  #emit(event: Omit<PipelineEvent, 'pipelineName' | 'timestamp'>): void {
+  #emit(event: PipelineEventInput | PipelineEvent): void {
     try {
       this.#options.onEvent?.({
         ...event,
@@ -299,15 +272,15 @@ export class Pipeline {
       type: 'run-start',
       datasetName: this.datasetName,
       destinationName: destination.destinationName,
-    } as never);
-    if (this.#options.restoreFromDestination !== false && !this.#synced) await this.syncDestination();
+    });
+    if (this.#options.restoreFromDestination && !this.#synced) await this.syncDestination();
     let finishedPendingPackages = false;
     if (this.hasPendingPackages) {
       const pending = [
         ...(await this.#dir.packages(this.#dir.extractedDir)),
         ...(await this.#dir.packages(this.#dir.normalizedDir)),
       ];
-      this.#emit({ type: 'pending-packages-found', loadIds: pending } as never);
+      this.#emit({ type: 'pending-packages-found', loadIds: pending });
       if (data !== undefined) {
         this.#logger.warn(
           'pending packages were found: they are loaded first and the data passed to run() is not extracted',
@@ -323,7 +296,7 @@ export class Pipeline {
     await this.normalize();
     const info = await this.load();
     const result = { ...info, finishedPendingPackages, seconds: (performance.now() - started) / 1000 };
-    this.#emit({ type: 'run-end', loadIds: result.loadIds, seconds: result.seconds } as never);
+    this.#emit({ type: 'run-end', loadIds: result.loadIds, seconds: result.seconds });
     return result;
   }
 
@@ -362,12 +335,13 @@ export class Pipeline {
         if (dltSource.options.schemaContract !== undefined)
           schema.settings.schema_contract = dltSource.options.schemaContract;
         state.sources ??= {};
-        const sourceState = (state.sources[dltSource.name] ??= {}) as SourceStateDocument;
+        state.sources[dltSource.name] ??= {};
+        const sourceState = state.sources[dltSource.name] as SourceStateDocument;
         this.#emit({
           type: 'extract-start',
           loadId,
           resources: dltSource.selectedResources.map((item) => item.name),
-        } as never);
+        });
         const extracted = await extractSource(dltSource, {
           schema,
           naming,
@@ -378,6 +352,7 @@ export class Pipeline {
           signal: this.#signal,
           emit: (event) => this.#emit(event),
           pipelineName: this.pipelineName,
+          defaultWriteDisposition: this.destination?.defaultWriteDisposition,
         });
         info.resources.push(...extracted.resources);
         lastPackage = { dir, schema, extracted };
@@ -390,13 +365,14 @@ export class Pipeline {
           loadId,
           items: extracted.items,
           seconds: (performance.now() - started) / 1000,
-        } as never);
+        });
       }
       state.dataset_name = this.datasetName;
       state.destination_type = this.destination?.destinationType ?? null;
       state.destination_name = this.destination?.destinationName ?? null;
       bumpStateVersion(state);
-      const localPart = (state._local ??= {});
+      state._local ??= {};
+      const localPart = state._local;
       if (lastPackage && state._version_hash !== localPart._last_extracted_hash) {
         lastPackage.schema.updateTable(pipelineStateTable());
         const now = new Date();
@@ -408,15 +384,17 @@ export class Pipeline {
           created_at: now,
           version_hash: state._version_hash,
         });
-        await writeJson(join(lastPackage.dir, 'load_package_state.json'), {
-          created_at: now.toISOString(),
-          pipeline_state: JSON.parse(encodeTypedJson({ ...state, _local: undefined })),
-        });
+        lastPackage.extracted.pipelineState = JSON.parse(encodeTypedJson({ ...state, _local: undefined }));
         lastPackage.extracted.files._dlt_pipeline_state = [stateFile];
         localPart._last_extracted_hash = state._version_hash;
         localPart._last_extracted_at = now;
       }
       for (const extracted of packages) {
+        await writeJson(join(extracted.dir, 'load_package_state.json'), {
+          _state_engine_version: 1,
+          created_at: loadIdTime(extracted.loadId).toISOString(),
+          ...(extracted.pipelineState ? { pipeline_state: extracted.pipelineState } : {}),
+        });
         await writeJson(join(extracted.dir, 'extract.json'), {
           files: extracted.files,
           emptyTables: extracted.emptyTables,
@@ -442,7 +420,7 @@ export class Pipeline {
       await this.#saveState();
       return info;
     } catch (error) {
-      this.#emit({ type: 'step-failed', step: 'extract', error: (error as Error).message } as never);
+      this.#emit({ type: 'step-failed', step: 'extract', error: (error as Error).message });
       if (HotdataDltError.isInstance(error) && error instanceof PipelineStepError) throw error;
       throw new PipelineStepError(
         `Extract of pipeline '${this.pipelineName}' failed: ${(error as Error).message}`,
@@ -471,7 +449,7 @@ export class Pipeline {
         continue;
       }
       const started = performance.now();
-      this.#emit({ type: 'normalize-start', loadId } as never);
+      this.#emit({ type: 'normalize-start', loadId });
       const packageSchema = Schema.fromStored(await readJson(join(source, 'schema.json')));
       const schema = this.#schemas.get(packageSchema.name) ?? packageSchema;
       const target = join(this.#dir.normalizingDir, loadId);
@@ -487,11 +465,11 @@ export class Pipeline {
           loadId,
           capabilities,
           jobsDir: join(target, 'new_jobs'),
-          bufferRows: this.#options.normalize?.bufferRows ?? 5000,
-          maxFileSize: this.#options.normalize?.maxFileSize ?? 64 * 1024 * 1024,
+          bufferRows: this.#options.bufferRows,
+          maxFileSize: this.#options.maxFileSize,
           logger: this.#logger,
           onFile: (table, file, rows) =>
-            this.#emit({ type: 'normalize-file-end', loadId, table, file, rows } as never),
+            this.#emit({ type: 'normalize-file-end', loadId, table, file, rows }),
         });
         for (const [table, files] of Object.entries(extracted.files)) {
           for (const file of files) {
@@ -529,7 +507,7 @@ export class Pipeline {
           loadId,
           tables: metrics.map(({ table, rows }) => ({ table, rows })),
           seconds: (performance.now() - started) / 1000,
-        } as never);
+        });
       } catch (error) {
         await rm(target, { recursive: true, force: true });
         this.#schemas.delete(schema.name);
@@ -539,7 +517,7 @@ export class Pipeline {
           step: 'normalize',
           loadId,
           error: (error as Error).message,
-        } as never);
+        });
         throw new PipelineStepError(`Normalize of load ${loadId} failed: ${(error as Error).message}`, {
           step: 'normalize',
           pipelineName: this.pipelineName,
@@ -576,10 +554,11 @@ export class Pipeline {
         logger: this.#logger,
         signal: this.#signal,
         emit: (event) => this.#emit(event),
-        maxRetries: this.#options.load?.maxRetries ?? 5,
-        retryBackoffMs: this.#options.load?.retryBackoffMs ?? 1000,
+        maxRetries: this.#options.maxRetries,
+        retryBackoffMs: this.#options.retryBackoffMs,
+        workers: this.#options.workers,
       }).catch((error: unknown) => {
-        this.#emit({ type: 'step-failed', step: 'load', loadId, error: (error as Error).message } as never);
+        this.#emit({ type: 'step-failed', step: 'load', loadId, error: (error as Error).message });
         throw error;
       });
       packages.push(result);
@@ -598,7 +577,8 @@ export class Pipeline {
 
   /** After a load, a package's state newer than the local one (an extract whose state save was lost) wins. */
   async #adoptPackageState(dir: string): Promise<void> {
-    const local = (this.#state._local ??= {});
+    this.#state._local ??= {};
+    const local = this.#state._local;
     local.first_run = false;
     const path = join(dir, 'load_package_state.json');
     if (await exists(path)) {
@@ -634,14 +614,14 @@ export class Pipeline {
       try {
         stored = await client.getStoredState(this.pipelineName);
       } catch (error) {
-        if (
-          DestinationUndefinedEntityError.isInstance(error) &&
-          error instanceof DestinationUndefinedEntityError
-        )
-          stored = undefined;
-        else if (HotdataDltError.isInstance(error) && error.code === 'DESTINATION_UNDEFINED_ENTITY')
-          stored = undefined;
-        else throw error;
+        if (!(HotdataDltError.isInstance(error) && error.code === 'DESTINATION_UNDEFINED_ENTITY'))
+          throw error;
+        stored = undefined;
+        // The dataset is gone (dropped, or another destination): local state would skip data that is no
+        // longer there, so start fresh as dlt does (§6.7 step 4) — unless packages still wait to load.
+        if (!this.hasPendingPackages && this.#hasLocalData() && !(await client.isStorageInitialized())) {
+          await this.#wipeLocalState();
+        }
       }
       const local = this.#state;
       if (stored) {
@@ -683,8 +663,24 @@ export class Pipeline {
     } finally {
       await client.close();
     }
-    this.#emit({ type: 'sync-end', restoredState, restoredSchemas } as never);
+    this.#emit({ type: 'sync-end', restoredState, restoredSchemas });
     return { restoredState, restoredSchemas };
+  }
+
+  #hasLocalData(): boolean {
+    return this.#state._state_version > 0 || this.#schemas.size > 0;
+  }
+
+  async #wipeLocalState(): Promise<void> {
+    this.#logger.warn('the destination dataset does not exist: local state and schemas are reset', {
+      datasetName: this.datasetName,
+    });
+    for (const name of this.#schemas.keys()) {
+      await rm(join(this.#dir.schemasDir, `${name}.schema.json`), { force: true });
+    }
+    this.#schemas.clear();
+    this.#state = emptyState(this.pipelineName, this.datasetName);
+    await this.#saveState();
   }
 
   /** Deletes every pending (extracted or normalized) package. Local state and schemas stay as they are. */

@@ -3,8 +3,6 @@ import { arrowSchemaForColumns, type TypeMappingOptions } from '@hotdata-dlt/par
 import { type Data, type DataType, makeData, RecordBatch, Struct, TimeUnit, Type } from 'apache-arrow';
 import type { DecimalValue, NormalizedValue } from './values.ts';
 
-const encoder = new TextEncoder();
-
 function bitmapOf(values: readonly unknown[]): { bitmap: Uint8Array; nullCount: number } {
   const bitmap = new Uint8Array(Math.ceil(values.length / 8));
   let nullCount = 0;
@@ -43,6 +41,31 @@ function variableWidth(
   } as never);
 }
 
+/** A UTF-8 column written straight into one buffer (no per-value Uint8Array). */
+function utf8Data(type: DataType, values: readonly unknown[]): Data {
+  const { bitmap, nullCount } = bitmapOf(values);
+  const offsets = new Int32Array(values.length + 1);
+  let total = 0;
+  for (let index = 0; index < values.length; index++) {
+    const value = values[index];
+    if (value !== undefined && value !== null) total += Buffer.byteLength(value as string, 'utf8');
+    offsets[index + 1] = total;
+  }
+  const data = Buffer.allocUnsafeSlow(total);
+  for (let index = 0; index < values.length; index++) {
+    const value = values[index];
+    if (value !== undefined && value !== null) data.write(value as string, offsets[index]!, 'utf8');
+  }
+  return makeData({
+    type,
+    length: values.length,
+    nullCount,
+    nullBitmap: bitmap,
+    valueOffsets: offsets,
+    data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+  } as never);
+}
+
 function fixedWidth<T extends { [index: number]: number | bigint }>(
   type: DataType,
   values: readonly unknown[],
@@ -68,7 +91,7 @@ export function columnData(type: DataType, values: readonly unknown[]): Data {
   const length = values.length;
   switch (type.typeId) {
     case Type.Utf8:
-      return variableWidth(type, values, (value) => encoder.encode(value as string));
+      return utf8Data(type, values);
     case Type.Binary:
       return variableWidth(type, values, (value) => value as Uint8Array);
     case Type.Bool: {

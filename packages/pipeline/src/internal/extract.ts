@@ -16,7 +16,9 @@ import {
   resolveTableName,
   type Schema,
   type SourceStateDocument,
+  type TableHints,
   tableTemplateFromHints,
+  type WriteDisposition,
 } from '@hotdata-dlt/core';
 import { writeParquet } from '@hotdata-dlt/parquet';
 import type { Table } from 'apache-arrow';
@@ -78,6 +80,8 @@ export interface ExtractedPackage {
   emptyTables: string[];
   items: number;
   resources: Array<{ name: string; items: number }>;
+  /** The pipeline state document carried by this package (set when the state changed). */
+  pipelineState?: unknown;
 }
 
 export interface ExtractContext {
@@ -90,10 +94,19 @@ export interface ExtractContext {
   signal: AbortSignal;
   emit(event: PipelineEvent): void;
   pipelineName: string;
+  /** Write disposition of resources that set none (the destination's `defaultWriteDisposition`). */
+  defaultWriteDisposition?: WriteDisposition | undefined;
 }
 
-function writeDispositionOf(resource: AnyResource): string | undefined {
-  const hint = resource.hints.writeDisposition;
+/** A resource's hints, with the destination's default write disposition when it sets none. */
+function hintsOf(resource: AnyResource, context: ExtractContext): TableHints<unknown> {
+  if (resource.hints.writeDisposition !== undefined || !context.defaultWriteDisposition)
+    return resource.hints;
+  return { ...resource.hints, writeDisposition: context.defaultWriteDisposition };
+}
+
+function writeDispositionOf(hints: TableHints<unknown>): string | undefined {
+  const hint = hints.writeDisposition;
   return typeof hint === 'string' ? hint : hint?.disposition;
 }
 
@@ -112,7 +125,7 @@ export async function extractSource(source: DltSource, context: ExtractContext):
     const key = `${resource.name}\u0000${rawTableName ?? ''}`;
     if (applied.has(key)) return;
     applied.add(key);
-    const template = tableTemplateFromHints(resource.name, resource.hints, {
+    const template = tableTemplateFromHints(resource.name, hintsOf(resource, context), {
       naming,
       ...(rawTableName !== undefined ? { tableName: rawTableName } : {}),
       ...(resource.incremental ? { incremental: resource.incremental } : {}),
@@ -121,7 +134,8 @@ export async function extractSource(source: DltSource, context: ExtractContext):
     for (const nested of template.nestedTables) schema.updateTable(nested, { replaceCompoundKeys: true });
   };
 
-  const resourceStates = (context.sourceState.resources ??= {});
+  context.sourceState.resources ??= {};
+  const resourceStates = context.sourceState.resources;
   const runContext: ResourceRunContext = {
     resourceState(name) {
       resourceStates[name] ??= {};
@@ -142,7 +156,7 @@ export async function extractSource(source: DltSource, context: ExtractContext):
   };
 
   for (const resource of source.selectedResources) {
-    const disposition = writeDispositionOf(resource);
+    const disposition = writeDispositionOf(hintsOf(resource, context));
     if (disposition === 'replace') delete resourceStates[resource.name];
     const staticName =
       typeof resource.hints.tableName === 'function'

@@ -62,7 +62,6 @@ export class PackageNormalizer {
   readonly #buffers = new Map<string, Array<Record<string, NormalizedValue | undefined>>>();
   readonly #writers = new Map<string, ParquetStreamWriter>();
   readonly #rows = new Map<string, number>();
-  readonly #extraFiles = new Map<string, string[]>();
   readonly #contracts = new Map<string, ResolvedSchemaContract>();
   readonly #rowIds = new Map<string, RowIdKind>();
   /** Tables without data before this package: their columns may evolve once (`evolve-columns-once`). */
@@ -225,7 +224,10 @@ export class PackageNormalizer {
         }
         if (!column?.data_type) {
           let set = this.#nullOnly.get(table);
-          if (!set) this.#nullOnly.set(table, (set = new Set()));
+          if (!set) {
+            set = new Set();
+            this.#nullOnly.set(table, set);
+          }
           set.add(name);
         }
         continue;
@@ -359,7 +361,12 @@ export class PackageNormalizer {
   /** Normalizes a batch of extracted items of one root table. */
   async addItems(rootTable: string, items: readonly unknown[]): Promise<void> {
     this.#ensurePropagation(rootTable);
-    for (const item of items) this.#relational.normalize(item, rootTable);
+    // Flush within large batches too, so buffers stay near `bufferRows` whatever the batch size.
+    const step = Math.max(1, Math.min(this.#options.bufferRows, 1000));
+    for (let index = 0; index < items.length; index++) {
+      this.#relational.normalize(items[index], rootTable);
+      if ((index + 1) % step === 0) await this.#flushIfFull();
+    }
     await this.#flushIfFull();
   }
 

@@ -33,6 +33,7 @@ interface Context {
   sink: RowSink;
   keyCache: Map<string, string>;
   tableKeyCache: Map<string, string>;
+  tableNameCache: Map<string, string>;
 }
 
 /**
@@ -44,8 +45,8 @@ interface Context {
 export class RelationalNormalizer {
   readonly #context: Context;
 
-  constructor(options: Omit<Context, 'keyCache' | 'tableKeyCache'>) {
-    this.#context = { ...options, keyCache: new Map(), tableKeyCache: new Map() };
+  constructor(options: Omit<Context, 'keyCache' | 'tableKeyCache' | 'tableNameCache'>) {
+    this.#context = { ...options, keyCache: new Map(), tableKeyCache: new Map(), tableNameCache: new Map() };
   }
 
   /** Normalizes one extracted item into its root table (already normalized name). */
@@ -129,12 +130,12 @@ export class RelationalNormalizer {
     isRoot: boolean,
     original: Record<string, unknown>,
   ): void {
-    const { naming, schema, sink } = this.#context;
-    const table = tablePath.length === 1 ? tablePath[0]! : naming.shortenFragments(...tablePath);
+    const { schema, sink } = this.#context;
+    const table = this.#tableName(tablePath);
     const { flat, lists } = this.#flatten(table, dict, budget);
     const row: Record<string, unknown> = flat;
     for (const [column, value] of Object.entries(extend)) row[column] = value;
-    const parentTable = isRoot ? undefined : naming.shortenFragments(...tablePath.slice(0, -1));
+    const parentTable = isRoot ? undefined : this.#tableName(tablePath.slice(0, -1));
     const independent = !isRoot && schema.hasTable(table) && schema.getTable(table)?.parent === undefined;
     const asRoot = isRoot || independent;
     if (asRoot) row[DLT_LOAD_ID] = this.#context.loadId;
@@ -169,6 +170,18 @@ export class RelationalNormalizer {
         }
       }
     }
+  }
+
+  /** `shorten_fragments` of a table path, cached: it runs for every nested row. */
+  #tableName(tablePath: string[]): string {
+    if (tablePath.length === 1) return tablePath[0]!;
+    const key = tablePath.join('\u0000');
+    let name = this.#context.tableNameCache.get(key);
+    if (name === undefined) {
+      name = this.#context.naming.shortenFragments(...tablePath);
+      this.#context.tableNameCache.set(key, name);
+    }
+    return name;
   }
 
   #rootId(table: string, row: Record<string, unknown>, original: Record<string, unknown>): string {

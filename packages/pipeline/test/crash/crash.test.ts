@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { createReferenceDestination } from '@hotdata-dlt/testing';
+import { createReferenceDestination, type ReferenceFailures } from '@hotdata-dlt/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pipeline } from '../../src/index.ts';
 import { crashSource } from './data.ts';
@@ -42,11 +42,18 @@ function runAndKill(
   workingDir: string,
   storageDir: string,
   when: (event: { type: string; status?: string }) => boolean,
+  failures?: ReferenceFailures,
 ) {
   return new Promise<{ killed: boolean; seen: string[] }>((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['--conditions=@hotdata-dlt/source', join(import.meta.dirname, 'child.ts'), workingDir, storageDir],
+      [
+        '--conditions=@hotdata-dlt/source',
+        join(import.meta.dirname, 'child.ts'),
+        workingDir,
+        storageDir,
+        ...(failures ? [JSON.stringify(failures)] : []),
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const seen: string[] = [];
@@ -64,7 +71,8 @@ function runAndKill(
       }
     });
     child.on('exit', (code, signal) => {
-      if (signal === 'SIGKILL' || code === 0) resolve({ killed, seen });
+      // Killed by the test, or by the destination's injected crash (which SIGKILLs its own process).
+      if (signal === 'SIGKILL' || code === 0) resolve({ killed: killed || signal === 'SIGKILL', seen });
       else reject(new Error(`child failed (${code}): ${errors}`));
     });
   });
@@ -86,16 +94,30 @@ beforeAll(async () => {
 });
 
 describe('kill -9 and resume', () => {
-  const cases: Array<[string, (event: { type: string; status?: string }) => boolean]> = [
+  const never = () => false;
+  const cases: Array<[string, (event: { type: string; status?: string }) => boolean, ReferenceFailures?]> = [
     ['during extract', (event) => event.type === 'resource-extract-progress'],
     ['during normalize', (event) => event.type === 'normalize-start'],
     ['between load jobs', (event) => event.type === 'load-job-end' && event.status === 'completed'],
+    // The destination kills the process after the first chain, with the second (users + users__tags)
+    // half written: the rerun restores that chain.
+    [
+      'in the middle of a table chain',
+      never,
+      { crashAfterChains: 1, crash: { point: 'mid-chain', kill: true } },
+    ],
+    // The second chain is fully applied but the engine never hears back: the rerun must not duplicate it.
+    [
+      'after a chain was applied, before the engine recorded it',
+      never,
+      { crashAfterChains: 1, crash: { point: 'after-chain', kill: true } },
+    ],
   ];
-  for (const [name, when] of cases) {
+  for (const [name, when, failures] of cases) {
     it(`${name}: the next run finishes the pending work and the tables equal a clean run`, async () => {
       const workingDir = await temp('work');
       const storage = await temp('storage');
-      const { killed } = await runAndKill(workingDir, storage, when);
+      const { killed } = await runAndKill(workingDir, storage, when, failures);
       expect(killed).toBe(true);
       const p = pipeline({
         pipelineName: 'crash',
@@ -103,7 +125,10 @@ describe('kill -9 and resume', () => {
         workingDir,
       });
       const info = await p.run(crashSource());
-      if (info.finishedPendingPackages) expect(p.hasPendingPackages).toBe(false);
+      // A kill during extract leaves nothing to resume (the partial extract is discarded); later kills
+      // leave a package that this run must finish.
+      expect(info.finishedPendingPackages).toBe(name !== 'during extract');
+      expect(p.hasPendingPackages).toBe(false);
       expect(await snapshot(storage)).toEqual(clean);
     });
   }

@@ -11,18 +11,29 @@ export interface ConformancePipeline {
   readonly state: { sources?: Record<string, unknown> };
 }
 
+/** The engine: `(options) => pipeline(options)` from `@hotdata-dlt/pipeline`. */
+export type ConformancePipelineFactory = (options: {
+  pipelineName: string;
+  destination: Destination;
+  workingDir: string;
+  datasetName: string;
+}) => ConformancePipeline;
+
 export interface ConformanceOptions {
   /** Shown in test names, e.g. `reference` or `hotdata`. */
   name: string;
   /** A destination for one test file (the suite calls it once, in `beforeAll`). */
   setup(): Promise<{ destination: Destination; teardown?: () => Promise<void> }>;
-  /** The engine: `(options) => pipeline(options)` from `@hotdata-dlt/pipeline`. */
-  pipeline(options: {
-    pipelineName: string;
-    destination: Destination;
-    workingDir: string;
-    datasetName: string;
-  }): ConformancePipeline;
+  pipeline: ConformancePipelineFactory;
+}
+
+/** The second argument of `describeDestinationConformance(name, options)`. */
+export interface DestinationConformanceOptions {
+  /** Creates the destination once for the suite (in `beforeAll`). */
+  createDestination(): Destination | Promise<Destination>;
+  /** Called once after the suite (e.g. to stop a server). Default: nothing. */
+  teardown?: () => Promise<void>;
+  pipeline: ConformancePipelineFactory;
 }
 
 let counter = 0;
@@ -34,10 +45,27 @@ let counter = 0;
  *
  * @example
  * ```ts
- * describeDestinationConformance({ name: 'reference', setup: async () => ({ destination: createReferenceDestination() }), pipeline });
+ * import { pipeline } from '@hotdata-dlt/pipeline';
+ * describeDestinationConformance('reference', { createDestination: () => createReferenceDestination(), pipeline });
  * ```
  */
-export function describeDestinationConformance(options: ConformanceOptions): void {
+export function describeDestinationConformance(name: string, options: DestinationConformanceOptions): void;
+export function describeDestinationConformance(options: ConformanceOptions): void;
+export function describeDestinationConformance(
+  nameOrOptions: string | ConformanceOptions,
+  named?: DestinationConformanceOptions,
+): void {
+  const options: ConformanceOptions =
+    typeof nameOrOptions === 'string'
+      ? {
+          name: nameOrOptions,
+          pipeline: named!.pipeline,
+          setup: async () => ({
+            destination: await named!.createDestination(),
+            ...(named!.teardown ? { teardown: named!.teardown } : {}),
+          }),
+        }
+      : nameOrOptions;
   describe(`destination conformance: ${options.name}`, () => {
     let destination: Destination;
     let teardown: (() => Promise<void>) | undefined;
@@ -316,6 +344,84 @@ export function describeDestinationConformance(options: ConformanceOptions): voi
         { id: 2, v: 'b' },
         { id: 3, v: 'c' },
       ]);
+    });
+
+    it('merge delete-insert: a hard delete removes the root and its nested rows; level-2 lists are replaced', async () => {
+      const { pipe, pick } = await fresh('delete_insert_nested');
+      const orders = (rows: unknown[]) =>
+        resource(rows, {
+          name: 'orders',
+          writeDisposition: 'merge',
+          primaryKey: 'id',
+          columns: { deleted: { hardDelete: true, dataType: 'bool' } },
+        });
+      await pipe.run(
+        orders([
+          { id: 1, lines: [{ sku: 'a', notes: ['x', 'y'] }] },
+          { id: 2, lines: [{ sku: 'b', notes: ['z'] }] },
+        ]),
+      );
+      await pipe.run(
+        orders([
+          {
+            id: 1,
+            lines: [
+              { sku: 'a', notes: ['x2'] },
+              { sku: 'c', notes: [] },
+            ],
+          },
+          { id: 2, deleted: true },
+        ]),
+      );
+      expect(await pick('orders', ['id'])).toEqual([{ id: 1 }]);
+      expect(await pick('orders__lines', ['sku'])).toEqual([{ sku: 'a' }, { sku: 'c' }]);
+      expect(await pick('orders__lines__notes', ['value'])).toEqual([{ value: 'x2' }]);
+    });
+
+    it('merge without primary or merge key falls back to append', async () => {
+      const { pipe, pick } = await fresh('merge_no_keys');
+      const logs = (rows: unknown[]) => resource(rows, { name: 'logs', writeDisposition: 'merge' });
+      await pipe.run(logs([{ m: 'a' }]));
+      await pipe.run(logs([{ m: 'a' }, { m: 'b' }]));
+      expect(await pick('logs', ['m'])).toEqual([{ m: 'a' }, { m: 'a' }, { m: 'b' }]);
+    });
+
+    it('merge insert-only: new list positions of existing roots are inserted, existing ones never change', async () => {
+      const { pipe, pick } = await fresh('insert_only_nested');
+      const posts = (rows: unknown[]) =>
+        resource(rows, {
+          name: 'posts',
+          writeDisposition: { disposition: 'merge', strategy: 'insert-only' },
+          primaryKey: 'id',
+        });
+      await pipe.run(posts([{ id: 1, title: 't', tags: ['a'] }]));
+      await pipe.run(posts([{ id: 1, title: 'changed', tags: ['b', 'c'] }]));
+      expect(await pick('posts', ['id', 'title'])).toEqual([{ id: 1, title: 't' }]);
+      expect(await pick('posts__tags', ['_dlt_list_idx', 'value'])).toEqual([
+        { _dlt_list_idx: 0, value: 'a' },
+        { _dlt_list_idx: 1, value: 'c' },
+      ]);
+    });
+
+    it('merge scd2 with a nested list: each version keeps its own nested rows', async () => {
+      const { pipe, rows } = await fresh('scd2_nested');
+      const dim = (data: unknown[]) =>
+        resource(data, { name: 'dim', writeDisposition: { disposition: 'merge', strategy: 'scd2' } });
+      await pipe.run(dim([{ nk: 1, c: 'a', items: [1, 2] }]));
+      await pipe.run(dim([{ nk: 1, c: 'b', items: [3] }]));
+      await pipe.run(dim([{ nk: 1, c: 'b', items: [3] }]));
+      const versions = await rows('dim', ['c']);
+      expect(
+        versions.map((row) => [row.c, row._dlt_valid_to === null || row._dlt_valid_to === undefined]),
+      ).toEqual([
+        ['a', false],
+        ['b', true],
+      ]);
+      const items = await rows('dim__items', ['value']);
+      const parentOf = (value: number) =>
+        versions.find((row) => row._dlt_id === items.find((item) => item.value === value)?._dlt_parent_id)?.c;
+      expect(items.map((item) => item.value)).toEqual([1, 2, 3]);
+      expect([parentOf(1), parentOf(2), parentOf(3)]).toEqual(['a', 'a', 'b']);
     });
 
     it('schema evolution: new columns are added, type conflicts go to variant columns', async () => {
