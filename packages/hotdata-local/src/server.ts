@@ -22,7 +22,7 @@ import type { z } from 'zod';
 import { ApiError, badRequest, conflict, notFound } from './internal/api-error.ts';
 import { FaultInjector } from './internal/faults.ts';
 import { newId } from './internal/ids.ts';
-import { applyLoad, idempotencyOf, type LoadTarget } from './internal/loads.ts';
+import { applyLoad, idempotencyOf, type LoadTarget, loadableUpload } from './internal/loads.ts';
 import { type HotdataLocalOptions, resolveOptions } from './internal/options.ts';
 import { describeTables, executeQuery, prepareReadOnly, readResult } from './internal/query.ts';
 import {
@@ -355,6 +355,8 @@ export async function startHotdataLocal(options: HotdataLocalOptions = {}): Prom
     }
 
     if (request.async) {
+      if (request.upload_id !== undefined) loadableUpload(store, request.upload_id, context.workspaceId);
+      let failure: unknown;
       const job: JobRecord = {
         id: newId('job_'),
         workspaceId: context.workspaceId,
@@ -376,6 +378,7 @@ export async function startHotdataLocal(options: HotdataLocalOptions = {}): Prom
             job.result = await runLoad(target, request, context.workspaceId, true);
             job.status = 'succeeded';
           } catch (error) {
+            failure = error;
             job.status = 'failed';
             job.errorMessage = (error as Error).message;
           }
@@ -386,7 +389,8 @@ export async function startHotdataLocal(options: HotdataLocalOptions = {}): Prom
       if (request.async_after_ms !== undefined) {
         await Promise.race([work, sleep(request.async_after_ms)]);
         if (job.status === 'succeeded') return { status: 200, body: job.result };
-        if (job.status === 'failed') throw badRequest(job.errorMessage ?? 'The load failed.');
+        if (job.status === 'failed')
+          throw failure instanceof ApiError ? failure : badRequest(job.errorMessage ?? 'The load failed.');
       }
       return { status: 202, body: { id: job.id, status: job.status, status_url: `/v1/jobs/${job.id}` } };
     }

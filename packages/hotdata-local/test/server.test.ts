@@ -295,6 +295,16 @@ describe('loads', () => {
     const reused = await load(db.id, 'u', { mode: 'append', upload_id: session.json.upload_id });
     expect(reused.status).toBe(409);
     expect(reused.json.error.message).toMatch(/already consumed/);
+    // An async replay is refused before a job is accepted: the same 409, not a failed job.
+    for (const asyncOptions of [{ async: true }, { async: true, async_after_ms: 1000 }]) {
+      const replayed = await load(db.id, 'u', {
+        mode: 'append',
+        upload_id: session.json.upload_id,
+        ...asyncOptions,
+      });
+      expect(replayed.status).toBe(409);
+      expect(replayed.json.error.message).toMatch(/already consumed/);
+    }
   });
 
   it('answers 413 for inline data over 2 MiB and 404 for unknown databases', async () => {

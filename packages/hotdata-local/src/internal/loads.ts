@@ -165,6 +165,23 @@ function readerSql(
   return `read_csv(${file}, header = true, columns = {${spec}})`;
 }
 
+/**
+ * The upload a load names, if it can be loaded now: unknown (404), already consumed or being consumed
+ * (409), not finalized (400) otherwise. Async loads call it before accepting the job, so a replayed load
+ * gets the documented 409 at once instead of a failed job.
+ */
+export function loadableUpload(store: Store, uploadId: string, workspaceId: string): UploadRecord {
+  const upload: UploadRecord = store.getUpload(uploadId);
+  if (upload.workspaceId !== workspaceId) throw notFound(`Upload '${uploadId}' not found`);
+  if (upload.status === 'consumed')
+    throw conflict(`Upload '${upload.id}' was already consumed by a load; upload the data again.`);
+  if (upload.status === 'consuming')
+    throw conflict(`Upload '${upload.id}' is being loaded by another request.`);
+  if (upload.status === 'open')
+    throw badRequest(`Upload '${upload.id}' is not finalized; finalize it before loading.`);
+  return upload;
+}
+
 interface ResolvedSource {
   relation: string;
   release(success: boolean): Promise<void>;
@@ -177,14 +194,7 @@ async function resolveSource(
   workspaceId: string,
 ): Promise<ResolvedSource> {
   if (request.upload_id !== undefined) {
-    const upload: UploadRecord = store.getUpload(request.upload_id);
-    if (upload.workspaceId !== workspaceId) throw notFound(`Upload '${request.upload_id}' not found`);
-    if (upload.status === 'consumed')
-      throw conflict(`Upload '${upload.id}' was already consumed by a load; upload the data again.`);
-    if (upload.status === 'consuming')
-      throw conflict(`Upload '${upload.id}' is being loaded by another request.`);
-    if (upload.status === 'open')
-      throw badRequest(`Upload '${upload.id}' is not finalized; finalize it before loading.`);
+    const upload = loadableUpload(store, request.upload_id, workspaceId);
     const previous = upload.status;
     upload.status = 'consuming';
     await store.putUpload(upload);
