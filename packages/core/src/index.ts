@@ -12,6 +12,7 @@ export type {
   TableChainResult,
   TableJob,
 } from './destination.ts';
+export { envBoolean, envNumber, envString } from './env.ts';
 export {
   ConfigurationError,
   DataValidationError,

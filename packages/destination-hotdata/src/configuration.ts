@@ -1,4 +1,10 @@
-import { ConfigurationError, type WriteDisposition } from '@hotdata-dlt/core';
+import {
+  ConfigurationError,
+  envBoolean,
+  envNumber,
+  envString,
+  type WriteDisposition,
+} from '@hotdata-dlt/core';
 import { identifierProblem, normalizeApiUrl } from '@hotdata-dlt/hotdata-api';
 import { z } from 'zod';
 
@@ -129,30 +135,8 @@ const ConfigurationSchema = z.object({
   lookupBatchSize: z.number().int().min(1).max(100_000),
 });
 
-function env(name: string): string | undefined {
-  const value = process.env[name]?.trim();
-  return value ? value : undefined;
-}
-
-function envNumber(name: string): number | undefined {
-  const raw = env(name);
-  if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (!Number.isFinite(value))
-    throw new ConfigurationError(`Environment variable ${name}='${raw}' is not a number.`);
-  return value;
-}
-
-function envBoolean(name: string): boolean | undefined {
-  const raw = env(name)?.toLowerCase();
-  if (raw === undefined) return undefined;
-  if (['true', '1', 'yes'].includes(raw)) return true;
-  if (['false', '0', 'no'].includes(raw)) return false;
-  throw new ConfigurationError(`Environment variable ${name}='${raw}' must be true or false.`);
-}
-
 function envList(name: string): string[] | undefined {
-  return env(name)
+  return envString(name)
     ?.split(',')
     .map((item) => item.trim())
     .filter(Boolean);
@@ -167,11 +151,11 @@ export function resolveConfiguration(
   options: HotdataDestinationOptions = {},
 ): ResolvedDestinationConfiguration {
   const candidate = {
-    apiUrl: normalizeApiUrl(options.apiUrl ?? env('HOTDATA_API_URL') ?? 'https://api.hotdata.dev'),
-    databaseName: options.databaseName ?? env('HOTDATA_DATABASE') ?? 'dlt',
-    schema: (options.schema ?? env('HOTDATA_SCHEMA') ?? 'public').toLowerCase(),
+    apiUrl: normalizeApiUrl(options.apiUrl ?? envString('HOTDATA_API_URL') ?? 'https://api.hotdata.dev'),
+    databaseName: options.databaseName ?? envString('HOTDATA_DATABASE') ?? 'dlt',
+    schema: (options.schema ?? envString('HOTDATA_SCHEMA') ?? 'public').toLowerCase(),
     schemaFromDataset: options.schemaFromDataset ?? envBoolean('HOTDATA_SCHEMA_FROM_DATASET') ?? false,
-    writeDisposition: options.writeDisposition ?? env('HOTDATA_WRITE_DISPOSITION') ?? 'append',
+    writeDisposition: options.writeDisposition ?? envString('HOTDATA_WRITE_DISPOSITION') ?? 'append',
     declaredTables: (options.declaredTables ?? envList('HOTDATA_DECLARED_TABLES') ?? []).map((name) =>
       name.toLowerCase(),
     ),
@@ -180,7 +164,7 @@ export function resolveConfiguration(
     maxRetries: options.maxRetries ?? envNumber('HOTDATA_MAX_RETRIES') ?? 5,
     retryBackoffSeconds: options.retryBackoffSeconds ?? envNumber('HOTDATA_RETRY_BACKOFF_SECONDS') ?? 1,
     maxTableNesting: options.maxTableNesting,
-    mergeExecution: options.mergeExecution ?? env('HOTDATA_MERGE_EXECUTION') ?? 'auto',
+    mergeExecution: options.mergeExecution ?? envString('HOTDATA_MERGE_EXECUTION') ?? 'auto',
     idempotencyColumns: options.idempotencyColumns ?? envBoolean('HOTDATA_IDEMPOTENCY_COLUMNS') ?? false,
     asyncLoads: options.asyncLoads ?? envBoolean('HOTDATA_ASYNC_LOADS') ?? true,
     lookupBatchSize: options.lookupBatchSize ?? 1000,
@@ -200,13 +184,13 @@ export function resolveConfiguration(
     ...parsed.data,
     maxTableNesting: parsed.data.maxTableNesting,
     credentials() {
-      const apiKey = options.apiKey ?? env('HOTDATA_API_KEY');
+      const apiKey = options.apiKey ?? envString('HOTDATA_API_KEY');
       if (!apiKey) {
         throw new ConfigurationError(
           'hotdata() has no API key: pass the apiKey option or set HOTDATA_API_KEY (a token starting with hd_).',
         );
       }
-      const workspaceId = options.workspaceId ?? env('HOTDATA_WORKSPACE');
+      const workspaceId = options.workspaceId ?? envString('HOTDATA_WORKSPACE');
       if (!workspaceId) {
         throw new ConfigurationError(
           'hotdata() has no workspace: pass the workspaceId option or set HOTDATA_WORKSPACE (the workspace public id).',

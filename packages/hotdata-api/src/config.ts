@@ -1,4 +1,4 @@
-import { ConfigurationError, type Logger, noopLogger } from '@hotdata-dlt/core';
+import { ConfigurationError, envNumber, envString, type Logger, noopLogger } from '@hotdata-dlt/core';
 import { z } from 'zod';
 
 /** Options of {@link createHotdataClient}. Explicit option > environment variable > default. */
@@ -54,15 +54,6 @@ const OptionsSchema = z.object({
   pollIntervalMs: z.number().int().positive(),
 });
 
-function envNumber(name: string): number | undefined {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return undefined;
-  const value = Number(raw);
-  if (!Number.isFinite(value))
-    throw new ConfigurationError(`Environment variable ${name}='${raw}' is not a number.`);
-  return value;
-}
-
 /** Strips a trailing `/v1` and `/`, as the SDKs do. */
 export function normalizeApiUrl(url: string): string {
   return url.replace(/\/+$/, '').replace(/\/v1$/, '').replace(/\/+$/, '');
@@ -70,8 +61,8 @@ export function normalizeApiUrl(url: string): string {
 
 export function resolveClientConfig(options: HotdataClientOptions): ResolvedClientConfig {
   const candidate = {
-    apiUrl: normalizeApiUrl(options.apiUrl ?? process.env.HOTDATA_API_URL ?? 'https://api.hotdata.dev'),
-    workspaceId: options.workspaceId ?? (process.env.HOTDATA_WORKSPACE || undefined),
+    apiUrl: normalizeApiUrl(options.apiUrl ?? envString('HOTDATA_API_URL') ?? 'https://api.hotdata.dev'),
+    workspaceId: options.workspaceId ?? envString('HOTDATA_WORKSPACE'),
     maxRetries: options.maxRetries ?? envNumber('HOTDATA_MAX_RETRIES') ?? 5,
     retryBackoffSeconds: options.retryBackoffSeconds ?? envNumber('HOTDATA_RETRY_BACKOFF_SECONDS') ?? 1,
     requestTimeoutMs: options.requestTimeoutMs ?? 120_000,
@@ -95,7 +86,7 @@ export function resolveClientConfig(options: HotdataClientOptions): ResolvedClie
   }
   let cachedKey: string | undefined;
   const readKey = (): string | undefined => {
-    cachedKey ??= options.apiKey ?? (process.env.HOTDATA_API_KEY || undefined);
+    cachedKey ??= options.apiKey ?? envString('HOTDATA_API_KEY');
     return cachedKey;
   };
   return {

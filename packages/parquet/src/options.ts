@@ -1,4 +1,4 @@
-import { ConfigurationError, type Logger, noopLogger } from '@hotdata-dlt/core';
+import { ConfigurationError, envNumber, type Logger, noopLogger } from '@hotdata-dlt/core';
 import type { Schema } from 'apache-arrow';
 import { z } from 'zod';
 import { COMPRESSION_NAMES, type CompressionName } from './internal/parquetjs.ts';
@@ -81,17 +81,8 @@ const ENV_NAMES: Record<string, string> = {
   maxRowsPerFile: 'DATA_WRITER__FILE_MAX_ITEMS',
 };
 
-function envNumber(option: string): number | undefined {
-  const name = ENV_NAMES[option]!;
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return undefined;
-  const value = Number(raw);
-  if (!Number.isFinite(value)) {
-    throw new ConfigurationError(
-      `Environment variable ${name}='${raw}' is not a number; unset it or give a positive integer.`,
-    );
-  }
-  return value;
+function envOption(option: string): number | undefined {
+  return envNumber(ENV_NAMES[option]!);
 }
 
 function parse<T>(schema: z.ZodType<T>, candidate: unknown, owner: string): T {
@@ -112,7 +103,7 @@ export function resolveWriteOptions(
     WriteOptionsSchema,
     {
       compression: options.compression ?? 'SNAPPY',
-      rowGroupSize: options.rowGroupSize ?? envNumber('rowGroupSize') ?? 131_072,
+      rowGroupSize: options.rowGroupSize ?? envOption('rowGroupSize') ?? 131_072,
       rowGroupBytes: options.rowGroupBytes ?? 64 * 1024 * 1024,
       metadata: options.metadata ?? {},
     },
@@ -126,13 +117,13 @@ export function resolveStreamWriterOptions(options: ParquetStreamWriterOptions):
     StreamWriterOptionsSchema,
     {
       compression: options.compression ?? 'SNAPPY',
-      rowGroupSize: options.rowGroupSize ?? envNumber('rowGroupSize') ?? 131_072,
+      rowGroupSize: options.rowGroupSize ?? envOption('rowGroupSize') ?? 131_072,
       rowGroupBytes: options.rowGroupBytes ?? 64 * 1024 * 1024,
       metadata: options.metadata ?? {},
       directory: options.directory,
       baseName: options.baseName ?? 'part',
-      maxFileSize: options.maxFileSize ?? envNumber('maxFileSize') ?? 128 * 1024 * 1024,
-      maxRowsPerFile: options.maxRowsPerFile ?? envNumber('maxRowsPerFile') ?? Number.POSITIVE_INFINITY,
+      maxFileSize: options.maxFileSize ?? envOption('maxFileSize') ?? 128 * 1024 * 1024,
+      maxRowsPerFile: options.maxRowsPerFile ?? envOption('maxRowsPerFile') ?? Number.POSITIVE_INFINITY,
     },
     'ParquetStreamWriter',
   );

@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import {
   ConfigurationError,
   type Destination,
+  envBoolean,
+  envNumber,
+  envString,
   type Logger,
   noopLogger,
   type PipelineEventListener,
@@ -116,31 +119,6 @@ const OptionsSchema = z.object({
   workers: positiveInteger,
 });
 
-function env(name: string): string | undefined {
-  const value = process.env[name]?.trim();
-  return value === undefined || value === '' ? undefined : value;
-}
-
-function envNumber(name: string): number | undefined {
-  const raw = env(name);
-  if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (!Number.isFinite(value)) {
-    throw new ConfigurationError(
-      `Environment variable ${name}='${raw}' is not a number; unset it or give a number.`,
-    );
-  }
-  return value;
-}
-
-function envBoolean(name: string): boolean | undefined {
-  const raw = env(name)?.toLowerCase();
-  if (raw === undefined) return undefined;
-  if (['true', '1', 'yes'].includes(raw)) return true;
-  if (['false', '0', 'no'].includes(raw)) return false;
-  throw new ConfigurationError(`Environment variable ${name}='${raw}' is not a boolean; use true or false.`);
-}
-
 const OPTION_PATHS: Record<string, string> = {
   bufferRows: 'normalize.bufferRows',
   maxFileSize: 'normalize.maxFileSize',
@@ -156,7 +134,7 @@ export function resolvePipelineOptions(options: PipelineOptions): ResolvedPipeli
   }
   const pipelineName = String(options.pipelineName ?? '');
   const pipelinesDir =
-    options.pipelinesDir ?? env(ENV.pipelinesDir) ?? join(homedir(), '.hotdata-dlt', 'pipelines');
+    options.pipelinesDir ?? envString(ENV.pipelinesDir) ?? join(homedir(), '.hotdata-dlt', 'pipelines');
   const candidate = {
     pipelineName,
     datasetName: options.datasetName ?? `${pipelineName}_dataset`,

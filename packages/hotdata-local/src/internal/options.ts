@@ -1,5 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { ConfigurationError, type Logger, noopLogger } from '@hotdata-dlt/core';
+import {
+  ConfigurationError,
+  envBoolean,
+  envNumber,
+  envString,
+  type Logger,
+  noopLogger,
+} from '@hotdata-dlt/core';
 import { z } from 'zod';
 import type { FaultOptions } from './faults.ts';
 
@@ -83,35 +90,13 @@ const ENV_OF: Record<string, string> = {
 };
 const OPTION_OF: Record<string, string> = { tokens: 'token', workspaces: 'workspaceId' };
 
-function env(name: string): string | undefined {
-  const value = process.env[name]?.trim();
-  return value ? value : undefined;
-}
-
-function envNumber(name: string): number | undefined {
-  const raw = env(name);
-  if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (!Number.isFinite(value))
-    throw new ConfigurationError(`Environment variable ${name}='${raw}' is not a number.`);
-  return value;
-}
-
-function envBoolean(name: string): boolean | undefined {
-  const raw = env(name)?.toLowerCase();
-  if (raw === undefined) return undefined;
-  if (raw === 'true' || raw === '1') return true;
-  if (raw === 'false' || raw === '0') return false;
-  throw new ConfigurationError(`Environment variable ${name}='${raw}' must be true or false.`);
-}
-
 function list(value: string | string[] | undefined): string[] | undefined {
   if (value === undefined) return undefined;
   return Array.isArray(value) ? value : [value];
 }
 
 function envList(name: string): string[] | undefined {
-  return env(name)
+  return envString(name)
     ?.split(',')
     .map((item) => item.trim())
     .filter(Boolean);
@@ -121,8 +106,8 @@ function envList(name: string): string[] | undefined {
 export function resolveOptions(options: HotdataLocalOptions): ResolvedOptions {
   const candidate = {
     port: options.port ?? envNumber('HOTDATA_LOCAL_PORT') ?? 0,
-    host: options.host ?? env('HOTDATA_LOCAL_HOST') ?? '127.0.0.1',
-    dataDir: options.dataDir ?? env('HOTDATA_LOCAL_DATA_DIR'),
+    host: options.host ?? envString('HOTDATA_LOCAL_HOST') ?? '127.0.0.1',
+    dataDir: options.dataDir ?? envString('HOTDATA_LOCAL_DATA_DIR'),
     tokens: list(options.token) ??
       envList('HOTDATA_LOCAL_TOKEN') ?? [`hd_local_${randomBytes(12).toString('hex')}`],
     workspaces: list(options.workspaceId) ?? envList('HOTDATA_LOCAL_WORKSPACE') ?? ['ws_local'],

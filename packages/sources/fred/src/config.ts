@@ -1,4 +1,4 @@
-import { ConfigurationError, type Logger } from '@hotdata-dlt/core';
+import { ConfigurationError, envString, type Logger } from '@hotdata-dlt/core';
 import { z } from 'zod';
 import { FRED_DEFAULT_SERIES } from './default-series.ts';
 
@@ -186,11 +186,6 @@ function trimUrl(url: string): string {
   return url.replace(/\/+$/, '');
 }
 
-function envValue(name: string): string | undefined {
-  const value = process.env[name];
-  return value === undefined || value.trim() === '' ? undefined : value.trim();
-}
-
 /** Turns the `series` option into specs; throws a ConfigurationError naming the bad entry. */
 export function resolveSeries(series: FredOptions['series']): SeriesSpec[] {
   const input = series ?? FRED_DEFAULT_SERIES;
@@ -250,12 +245,12 @@ export function resolveFredConfig(options: FredOptions = {}): ResolvedFredConfig
   const candidate = {
     observationStart: options.observationStart,
     observationEnd: options.observationEnd,
-    baseUrl: trimUrl(options.baseUrl ?? envValue('FRED_BASE_URL') ?? 'https://api.stlouisfed.org').replace(
+    baseUrl: trimUrl(options.baseUrl ?? envString('FRED_BASE_URL') ?? 'https://api.stlouisfed.org').replace(
       /\/fred$/,
       '',
     ),
     csvBaseUrl: trimUrl(
-      options.csvBaseUrl ?? envValue('FRED_CSV_BASE_URL') ?? 'https://fred.stlouisfed.org',
+      options.csvBaseUrl ?? envString('FRED_CSV_BASE_URL') ?? 'https://fred.stlouisfed.org',
     ).replace(/\/graph(\/fredgraph\.csv)?$/, ''),
     fromDirectory: options.fromDirectory,
     concurrency: options.concurrency ?? 2,
@@ -284,7 +279,7 @@ export function resolveFredConfig(options: FredOptions = {}): ResolvedFredConfig
   if (options.fetch !== undefined && typeof options.fetch !== 'function') {
     throw new ConfigurationError('fred(): option fetch must be a fetch-compatible function.');
   }
-  const apiKey = options.apiKey?.trim() || envValue('FRED_API_KEY');
+  const apiKey = options.apiKey?.trim() || envString('FRED_API_KEY');
   let mode: FredMode;
   if (config.fromDirectory !== undefined) mode = 'directory';
   else mode = config.mode ?? (apiKey ? 'api' : 'csv');

@@ -1,4 +1,4 @@
-import { ConfigurationError, type Logger } from '@hotdata-dlt/core';
+import { ConfigurationError, envString, type Logger } from '@hotdata-dlt/core';
 import { z } from 'zod';
 
 /** The resources of the Linear source, in the order they run. */
@@ -195,11 +195,6 @@ export const systemClock: LinearClock = {
     }),
 };
 
-function envValue(name: string): string | undefined {
-  const value = process.env[name];
-  return value === undefined || value.trim() === '' ? undefined : value.trim();
-}
-
 /** `lin_api_…` keys go raw; anything else is an OAuth token (a `Bearer ` prefix the user wrote is dropped). */
 function credentialFromKey(value: string, origin: string): LinearCredential {
   const trimmed = value.trim().replace(/^bearer\s+/i, '');
@@ -233,9 +228,9 @@ function resolveCredential(options: LinearOptions): () => LinearCredential {
         origin: 'the accessToken option',
       };
     }
-    const envKey = envValue('LINEAR_API_KEY');
+    const envKey = envString('LINEAR_API_KEY');
     if (envKey !== undefined) return credentialFromKey(envKey, 'LINEAR_API_KEY');
-    const envToken = envValue('LINEAR_ACCESS_TOKEN');
+    const envToken = envString('LINEAR_ACCESS_TOKEN');
     if (envToken !== undefined) {
       return { kind: 'oauth', value: envToken.replace(/^bearer\s+/i, ''), origin: 'LINEAR_ACCESS_TOKEN' };
     }
@@ -248,7 +243,7 @@ function resolveCredential(options: LinearOptions): () => LinearCredential {
 /** Resolves options > env > defaults and validates them. Throws {@link ConfigurationError}. */
 export function resolveLinearConfig(options: LinearOptions = {}): ResolvedLinearConfig {
   const candidate = {
-    apiUrl: (options.apiUrl ?? envValue('LINEAR_API_URL') ?? LINEAR_DEFAULT_API_URL).trim(),
+    apiUrl: (options.apiUrl ?? envString('LINEAR_API_URL') ?? LINEAR_DEFAULT_API_URL).trim(),
     teams: options.teams === undefined ? undefined : [...options.teams],
     resources: options.resources === undefined ? [...LINEAR_RESOURCES] : [...options.resources],
     pageSize: options.pageSize ?? 50,
