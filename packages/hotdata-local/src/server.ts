@@ -181,6 +181,28 @@ function sleep(ms: number): Promise<void> {
 }
 
 /**
+ * Waits for `work` to settle, at most `ms`: true when it settled in time. The timer is cleared either
+ * way, so an `async_after_ms` wait never keeps a closed server's process alive.
+ */
+async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([
+      work.then(
+        () => true,
+        () => true,
+      ),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * Starts hotdata-local: a Hotdata-compatible HTTP server storing data in embedded DuckDB. It answers
  * the databases, uploads, loads, jobs, query, results and information_schema endpoints with the
  * documented bodies and errors, so clients and the `hotdata()` destination run against it unchanged.
@@ -387,7 +409,7 @@ export async function startHotdataLocal(options: HotdataLocalOptions = {}): Prom
         })(),
       );
       if (request.async_after_ms !== undefined) {
-        await Promise.race([work, sleep(request.async_after_ms)]);
+        await settlesWithin(work, request.async_after_ms);
         if (job.status === 'succeeded') return { status: 200, body: job.result };
         if (job.status === 'failed')
           throw failure instanceof ApiError ? failure : badRequest(job.errorMessage ?? 'The load failed.');
@@ -611,13 +633,7 @@ export async function startHotdataLocal(options: HotdataLocalOptions = {}): Prom
     const work = track(execute());
     work.catch(() => {});
     if (body.async_after_ms !== undefined) {
-      const done = await Promise.race([
-        work.then(
-          () => true,
-          () => true,
-        ),
-        sleep(body.async_after_ms).then(() => false),
-      ]);
+      const done = await settlesWithin(work, body.async_after_ms);
       if (done && run.status === 'succeeded') return respond(await work);
     }
     return {
