@@ -131,9 +131,10 @@ const SAMPLES: Record<string, { title: string; sql: string }> = {
 /** How the user started this CLI: `hotdata-dlt`, or the `node ... src/cli.ts` line when run from source. */
 function invocation(cwd: string): string {
   const script = process.argv[1] ?? '';
-  return script.endsWith('.ts')
-    ? `node --conditions=@hotdata-dlt/source ${relative(cwd, script)}`
-    : 'hotdata-dlt';
+  if (!script.endsWith('.ts')) return 'hotdata-dlt';
+  // Started by this repository's `pnpm start` / `pnpm demo`: its `hotdata-dlt` script runs the same CLI.
+  if (process.env.npm_lifecycle_event === 'demo') return 'pnpm hotdata-dlt';
+  return `node --conditions=@hotdata-dlt/source ${relative(cwd, script)}`;
 }
 
 /**
