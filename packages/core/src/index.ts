@@ -89,6 +89,7 @@ export {
   type ResourceRunContext,
   type ResourceYield,
   resource,
+  type TransformerRun,
   transformer,
 } from './resource.ts';
 export {

@@ -146,6 +146,34 @@ describe('resource', () => {
     ]);
   });
 
+  it('runs a transformer from pushed parent batches without its parent, its limit spanning pages', async () => {
+    let parentRuns = 0;
+    const ids = resource(
+      function* () {
+        parentRuns += 1;
+        yield [{ id: 0 }];
+      },
+      { name: 'ids' },
+    );
+    const details = transformer(
+      ids,
+      function* (page) {
+        for (const row of page) yield { id: row.id, detail: `#${row.id}` };
+      },
+      { name: 'details' },
+    )
+      .addMap((row) => row.detail)
+      .addLimit(3);
+    const opened = details.openTransformer(runContext());
+    expect(await rowsOf(opened.push({ kind: 'rows', rows: [{ id: 1 }, { id: 2 }] }))).toEqual(['#1', '#2']);
+    expect(opened.done).toBe(false);
+    expect(await rowsOf(opened.push({ kind: 'rows', rows: [{ id: 3 }, { id: 4 }] }))).toEqual(['#3']);
+    expect(opened.done).toBe(true);
+    expect(await rowsOf(opened.push({ kind: 'rows', rows: [{ id: 5 }] }))).toEqual([]);
+    expect(parentRuns).toBe(0);
+    expect(() => ids.openTransformer(runContext())).toThrow(/'ids' is not a transformer/);
+  });
+
   it('applyHints returns a copy and merges column hints', () => {
     const base = resource([], { name: 'r', columns: { a: { dataType: 'text' } } });
     const next = base.applyHints({ primaryKey: 'id', columns: { b: { hardDelete: true } } });

@@ -59,6 +59,18 @@ export interface IncrementalHandle {
   filter(batch: ResourceBatch): MaybePromise<{ batch: ResourceBatch | undefined; stop: boolean }>;
 }
 
+/** Engine SPI: one run of a transformer, fed its parent's batches; see {@link Resource.openTransformer}. */
+export interface TransformerRun {
+  /** True once the transformer takes no more pages: its `addLimit` or its incremental's end was reached. */
+  readonly done: boolean;
+  /**
+   * Runs the transformer over one batch of its parent (already filtered by the parent's incremental and
+   * steps) and yields the transformer's batches, with its own incremental filter, maps, filters and
+   * limit applied. Consume each before pushing the next batch.
+   */
+  push(parentBatch: ResourceBatch): AsyncGenerator<ResourceBatch>;
+}
+
 /** Engine SPI: what the engine passes to {@link Resource.iterate}. */
 export interface ResourceRunContext {
   /** The state object of the named resource (created empty when missing). */
@@ -179,8 +191,61 @@ export class Resource<T = Record<string, unknown>> {
   /**
    * Engine SPI: runs the resource and yields its batches with the incremental filter, maps, filters and
    * limits applied. User code runs inside the resource scope, so `resourceState()` works there.
+   *
+   * A transformer iterated this way runs its parent itself. An engine running several resources of one
+   * source feeds transformers from one run of their parent instead: see {@link openTransformer}.
    */
   async *iterate(run: ResourceRunContext): AsyncGenerator<ResourceBatch> {
+    const { parent } = this.#definition;
+    if (parent) {
+      const opened = this.openTransformer(run);
+      if (opened.done) return;
+      for await (const parentBatch of parent.iterate(run)) {
+        yield* opened.push(parentBatch);
+        if (opened.done) break;
+      }
+      return;
+    }
+    const started = this.#start(run);
+    yield* started.process(this.#rawBatches(started.context, started.inScope));
+  }
+
+  /**
+   * Engine SPI: starts one run of this transformer without running its parent; the engine pushes the
+   * parent's batches in, one at a time. This is how one run of a parent feeds its own table and every
+   * transformer below it (dlt's pipe fork). Binds the transformer's incremental now.
+   *
+   * @example
+   * ```ts
+   * const opened = reviews.openTransformer(run);
+   * for await (const page of books.iterate(run)) {
+   *   for await (const batch of opened.push(page)) write('reviews', batch);
+   *   if (opened.done) break;
+   * }
+   * ```
+   */
+  openTransformer(run: ResourceRunContext): TransformerRun {
+    const { transform } = this.#definition;
+    if (!transform) {
+      throw new ConfigurationError(`Resource '${this.name}' is not a transformer: use iterate() to run it.`);
+    }
+    const started = this.#start(run);
+    const name = this.name;
+    return {
+      get done() {
+        return started.done;
+      },
+      async *push(parentBatch) {
+        if (started.done) return;
+        const page = parentBatch.kind === 'rows' ? parentBatch.rows : arrowRows(parentBatch.table);
+        const produced = await started.inScope(() => transform(page, started.context));
+        yield* started.process(toBatches(produced, name));
+      },
+    };
+  }
+
+  /** Binds the incremental and the state of one run; `process` applies the run's filter and steps. */
+  #start(run: ResourceRunContext) {
     const limit = this.#definition.steps.find((step) => step.kind === 'limit');
     const handle = run.bindIncremental(this);
     const scopeState = {
@@ -196,46 +261,48 @@ export class Resource<T = Record<string, unknown>> {
       logger: run.logger,
     };
     const inScope = <R>(fn: () => R): R => runInResourceScope(scopeState, fn);
-    const raw = this.#rawBatches(run, context, inScope);
+    // Counted across every call of `process`, so a transformer's limit spans all of its parent's pages.
     let yields = 0;
-    try {
-      while (true) {
-        if (limit && yields >= limit.maxItems) break;
-        run.signal.throwIfAborted();
-        const next = await inScope(() => raw.next());
-        if (next.done) break;
-        yields += 1;
-        let batch: ResourceBatch | undefined = next.value;
-        if (handle) {
-          const filtered = await inScope(() => handle.filter(next.value));
-          batch = filtered.batch;
-          if (batch) batch = await this.#applySteps(batch, inScope);
+    let stopped = false;
+    const isDone = () => stopped || (limit !== undefined && yields >= limit.maxItems);
+    const applySteps = (batch: ResourceBatch) => this.#applySteps(batch, inScope);
+    async function* process(raw: AsyncGenerator<ResourceBatch>): AsyncGenerator<ResourceBatch> {
+      try {
+        while (!isDone()) {
+          run.signal.throwIfAborted();
+          const next = await inScope(() => raw.next());
+          if (next.done) break;
+          yields += 1;
+          let batch: ResourceBatch | undefined = next.value;
+          let stop = false;
+          if (handle) {
+            const filtered = await inScope(() => handle.filter(next.value));
+            batch = filtered.batch;
+            stop = filtered.stop;
+          }
+          if (batch) batch = await applySteps(batch);
           if (batch && !isEmptyBatch(batch)) yield batch;
-          if (filtered.stop) break;
-          continue;
+          if (stop) stopped = true;
         }
-        batch = await this.#applySteps(batch, inScope);
-        if (batch && !isEmptyBatch(batch)) yield batch;
+      } finally {
+        await inScope(() => raw.return(undefined));
       }
-    } finally {
-      await inScope(() => raw.return(undefined));
     }
+    return {
+      context,
+      inScope,
+      process,
+      get done() {
+        return isDone();
+      },
+    };
   }
 
   async *#rawBatches(
-    run: ResourceRunContext,
     context: ResourceContext,
     inScope: <R>(fn: () => R) => R,
   ): AsyncGenerator<ResourceBatch> {
-    const { parent, transform, data } = this.#definition;
-    if (parent && transform) {
-      for await (const parentBatch of parent.iterate(run)) {
-        const page = parentBatch.kind === 'rows' ? parentBatch.rows : arrowRows(parentBatch.table);
-        const produced = await inScope(() => transform(page, context));
-        yield* toBatches(produced, this.name);
-      }
-      return;
-    }
+    const { data } = this.#definition;
     const produced =
       typeof data === 'function' ? await inScope(() => (data as ResourceFunction<T>)(context)) : data;
     yield* toBatches(produced, this.name);

@@ -12,6 +12,7 @@ import {
   type Logger,
   type NamingConvention,
   type PipelineEvent,
+  type ResourceBatch,
   type ResourceRunContext,
   resolveTableName,
   type Schema,
@@ -110,6 +111,48 @@ function writeDispositionOf(hints: TableHints<unknown>): string | undefined {
   return typeof hint === 'string' ? hint : hint?.disposition;
 }
 
+/** A resource of the extract graph; `children` are the transformers it feeds. */
+interface ResourceNode {
+  readonly resource: AnyResource;
+  /** Whether its rows are written: false for a parent that runs only to feed its transformers. */
+  selected: boolean;
+  readonly children: ResourceNode[];
+}
+
+/**
+ * The selected resources of a source as trees, one per resource that is not a transformer; each
+ * transformer hangs under its parent, so a parent runs once however many transformers it feeds (dlt's
+ * pipe fork). A parent is looked up by name in the source first (a copy made by `withResources` or
+ * `applyHints` is the one that runs; state is kept by name, too), otherwise the transformer's own parent
+ * runs, unselected.
+ */
+function resourceTrees(source: DltSource): ResourceNode[] {
+  const inSource = new Map(source.resources.map((item) => [item.name, item]));
+  const nodes = new Map<string, ResourceNode>();
+  const roots: ResourceNode[] = [];
+  const nodeOf = (wanted: AnyResource, below: readonly string[]): ResourceNode => {
+    const resource = inSource.get(wanted.name) ?? wanted;
+    const existing = nodes.get(resource.name);
+    if (existing) return existing;
+    if (below.includes(resource.name)) {
+      throw new ConfigurationError(
+        `Source '${source.name}': resource '${resource.name}' feeds itself through transformers ${[...below, resource.name].join(' -> ')}; give the resources distinct names.`,
+      );
+    }
+    const parent = resource.parent ? nodeOf(resource.parent, [...below, resource.name]) : undefined;
+    const node: ResourceNode = { resource, selected: false, children: [] };
+    nodes.set(resource.name, node);
+    (parent?.children ?? roots).push(node);
+    return node;
+  };
+  for (const resource of source.selectedResources) nodeOf(resource, []).selected = true;
+  return roots;
+}
+
+function preOrder(node: ResourceNode): ResourceNode[] {
+  return [node, ...node.children.flatMap(preOrder)];
+}
+
 /** Runs the selected resources of a source and writes their items into a package folder. */
 export async function extractSource(source: DltSource, context: ExtractContext): Promise<ExtractedPackage> {
   const jobsDir = join(context.dir, 'new_jobs');
@@ -155,7 +198,9 @@ export async function extractSource(source: DltSource, context: ExtractContext):
     },
   };
 
-  for (const resource of source.selectedResources) {
+  const extracted = new Map<string, number>();
+  /** Writes the batches of one selected resource to its table(s) and reports its progress. */
+  const openSink = (resource: AnyResource) => {
     const disposition = writeDispositionOf(hintsOf(resource, context));
     if (disposition === 'replace') delete resourceStates[resource.name];
     const staticName =
@@ -165,8 +210,7 @@ export async function extractSource(source: DltSource, context: ExtractContext):
     const dynamic = typeof resource.hints.tableName === 'function';
     if (!dynamic) applyTemplate(resource, staticName);
     let items = 0;
-    for await (const batch of resource.iterate(runContext)) {
-      context.signal.throwIfAborted();
+    const write = async (batch: ResourceBatch) => {
       if (batch.kind === 'arrow') {
         const table = dynamic
           ? resolveTableName(
@@ -216,20 +260,61 @@ export async function extractSource(source: DltSource, context: ExtractContext):
         pipelineName: context.pipelineName,
         timestamp: Date.now(),
       });
+    };
+    const end = () => {
+      if (items === 0 && disposition === 'replace' && !dynamic) {
+        const table = naming.normalizeTablesPath(staticName!);
+        if (schema.hasSeenData(table)) emptyTables.push(table);
+      }
+      extracted.set(resource.name, items);
+      context.emit({
+        type: 'resource-extract-end',
+        loadId: context.loadId,
+        resource: resource.name,
+        items,
+        pipelineName: context.pipelineName,
+        timestamp: Date.now(),
+      });
+    };
+    return { write, end };
+  };
+
+  for (const root of resourceTrees(source)) {
+    const nodes = preOrder(root);
+    const sinks = new Map(
+      nodes.filter((node) => node.selected).map((node) => [node, openSink(node.resource)]),
+    );
+    const runs = new Map(
+      nodes.filter((node) => node !== root).map((node) => [node, node.resource.openTransformer(runContext)]),
+    );
+    // A resource is finished when nothing more would come of its pages: its own limit or incremental end
+    // was reached, or it is not selected and every transformer below it is finished.
+    const finished = (node: ResourceNode): boolean =>
+      (runs.get(node)?.done ?? false) || (!node.selected && node.children.every(finished));
+    // Depth first: each batch reaches the resource's table and every transformer below it before the
+    // parent is asked for its next batch, so at most one batch per level is in flight and writes never
+    // overlap.
+    const deliver = async (node: ResourceNode, batch: ResourceBatch): Promise<void> => {
+      await sinks.get(node)?.write(batch);
+      for (const child of node.children) {
+        if (finished(child)) continue;
+        for await (const produced of runs.get(child)!.push(batch)) {
+          await deliver(child, produced);
+          if (finished(child)) break;
+        }
+      }
+    };
+    if (!finished(root)) {
+      for await (const batch of root.resource.iterate(runContext)) {
+        context.signal.throwIfAborted();
+        await deliver(root, batch);
+        if (finished(root)) break;
+      }
     }
-    if (items === 0 && disposition === 'replace' && !dynamic) {
-      const table = naming.normalizeTablesPath(staticName!);
-      if (schema.hasSeenData(table)) emptyTables.push(table);
-    }
-    resources.push({ name: resource.name, items });
-    context.emit({
-      type: 'resource-extract-end',
-      loadId: context.loadId,
-      resource: resource.name,
-      items,
-      pipelineName: context.pipelineName,
-      timestamp: Date.now(),
-    });
+    for (const sink of sinks.values()) sink.end();
+  }
+  for (const resource of source.selectedResources) {
+    resources.push({ name: resource.name, items: extracted.get(resource.name) ?? 0 });
   }
   for (const writer of writers.values()) await writer.close();
   const files: Record<string, string[]> = {};
