@@ -21,3 +21,26 @@ for (const mergeExecution of ['server', 'client'] as const) {
     pipeline: (options) => pipeline(options),
   });
 }
+
+// A server from before the key-based load modes (July 2026) refuses upsert, update and delete as an
+// unknown mode: `mergeExecution: 'auto'` must notice on the first refused load and merge client-side.
+describeDestinationConformance({
+  name: 'hotdata (auto on a server without key load modes)',
+  async setup() {
+    const local = await startLocalForTest({ keyLoadModes: false });
+    return {
+      destination: localDestination(local, {
+        databaseName: uniqueName('conformance_old'),
+        schemaFromDataset: true,
+        mergeExecution: 'auto',
+      }),
+      teardown: async () => {
+        // The fallback really happened: the server refused key modes, and no key-mode load succeeded.
+        const loads = local.requestLog.filter((entry) => entry.path.endsWith('/loads'));
+        if (!loads.some((entry) => entry.status === 400)) throw new Error('no load mode was refused');
+        await local.close();
+      },
+    };
+  },
+  pipeline: (options) => pipeline(options),
+});

@@ -15,6 +15,7 @@ Options:
   --token <token>            accepted bearer token (default: a random hd_local_ token)
   --workspace <id>           workspace public id (default ws_local)
   --legacy-declared-tables   only tables declared at database creation can be loaded
+  --no-key-load-modes        loads know only replace and append (servers before July 2026)
   --no-presign               answer POST /v1/uploads with 501 (clients fall back to POST /v1/files)
   --preview-limit <rows>     inline query preview cap (default 10000)
   --fault-rate <0..1>        share of requests answered with an injected error
@@ -45,6 +46,7 @@ try {
       token: { type: 'string' },
       workspace: { type: 'string' },
       'legacy-declared-tables': { type: 'boolean' },
+      'no-key-load-modes': { type: 'boolean' },
       'no-presign': { type: 'boolean' },
       'preview-limit': { type: 'string' },
       'fault-rate': { type: 'string' },
@@ -83,6 +85,7 @@ try {
     ...(values.token ? { token: values.token as string } : {}),
     ...(values.workspace ? { workspaceId: values.workspace as string } : {}),
     ...(values['legacy-declared-tables'] ? { legacyDeclaredTables: true } : {}),
+    ...(values['no-key-load-modes'] ? { keyLoadModes: false } : {}),
     ...(values['no-presign'] ? { presign: false } : {}),
     ...(values['preview-limit']
       ? { previewRowLimit: number(values['preview-limit'] as string, 'preview-limit')! }

@@ -343,7 +343,11 @@ export async function startHotdataLocal(options: HotdataLocalOptions = {}): Prom
       release = store.lock(target.database.id);
     }
     try {
-      const response = await applyLoad(store, target, request, { workspaceId, legacyDeclaredTables: legacy });
+      const response = await applyLoad(store, target, request, {
+        workspaceId,
+        legacyDeclaredTables: legacy,
+        keyLoadModes: resolved.keyLoadModes,
+      });
       if (faults.slowLoadMs > 0) await sleep(faults.slowLoadMs);
       return response;
     } finally {

@@ -813,6 +813,42 @@ describe('legacy declared tables', () => {
   });
 });
 
+describe('servers before the key-based load modes', () => {
+  it('refuses upsert, update and delete as an unknown mode and still replaces and appends', async () => {
+    const old = await startHotdataLocal({ keyLoadModes: false });
+    try {
+      const oldCall = api(old);
+      const db = (
+        await oldCall('POST', '/v1/databases', {
+          body: { name: 'old', schemas: [{ name: 'public', tables: [{ name: 't' }] }] },
+        })
+      ).json;
+      const path = `/v1/databases/${db.id}/schemas/public/tables/t/loads`;
+      expect((await oldCall('POST', path, { body: { mode: 'replace', data: 'id,v\n1,a\n' } })).status).toBe(
+        200,
+      );
+      expect((await oldCall('POST', path, { body: { mode: 'append', data: 'id,v\n2,b\n' } })).status).toBe(
+        200,
+      );
+      for (const mode of ['upsert', 'update', 'delete']) {
+        const refused = await oldCall('POST', path, { body: { mode, key: ['id'], data: 'id,v\n1,c\n' } });
+        expect(refused.status).toBe(400);
+        expect(refused.json.error.message).toContain(`Unknown mode '${mode}'`);
+      }
+      const rows = await oldCall('POST', '/v1/query', {
+        headers: { 'x-database-id': db.id },
+        body: { sql: 'select id, v from t order by id' },
+      });
+      expect(rows.json.rows).toEqual([
+        [1, 'a'],
+        [2, 'b'],
+      ]);
+    } finally {
+      await old.close();
+    }
+  });
+});
+
 describe('faults', () => {
   it('injects the same faults for the same seed', () => {
     const sequence = (seed: number) => {

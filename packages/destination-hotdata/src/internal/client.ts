@@ -26,7 +26,7 @@ import {
 import { encodeParquet } from '@hotdata-dlt/parquet';
 import type { Table } from 'apache-arrow';
 import type { ResolvedDestinationConfiguration } from '../configuration.ts';
-import { type ChainJobContext, runChainJob } from './chain-job.ts';
+import { type ChainJobContext, refusedLoadMode, runChainJob } from './chain-job.ts';
 import { HotdataDatabase, isMissingTableError, storageError, type TableDeclarationSpec } from './database.ts';
 import { qualifiedTable, quoteString } from './sql.ts';
 import { decodeSchemaText, loadsRow, parseTimestamp, versionRow } from './system-tables.ts';
@@ -197,35 +197,60 @@ export class HotdataDestinationClient implements DestinationClient {
   async #storeSchemaVersion(): Promise<boolean> {
     const stored = this.#schema.toStored();
     stored.version_hash = this.#schema.versionHash || this.#schema.computeVersionHash();
-    const found = await this.#selectRows(
-      VERSION_TABLE_NAME,
-      `SELECT version_hash FROM ${this.#table(VERSION_TABLE_NAME)} WHERE version_hash = ${quoteString(stored.version_hash)} LIMIT 1`,
-    );
-    if (found.length > 0) return false;
-    await this.#upsertSystemRow(
+    const exists = async () =>
+      (
+        await this.#selectRows(
+          VERSION_TABLE_NAME,
+          `SELECT version_hash FROM ${this.#table(VERSION_TABLE_NAME)} WHERE version_hash = ${quoteString(stored.version_hash)} LIMIT 1`,
+        )
+      ).length > 0;
+    if (await exists()) return false;
+    await this.#writeSystemRow(
       VERSION_TABLE_NAME,
       versionRow(stored, this.capabilities.maxTextDataTypeLength),
       SYSTEM_TABLE_KEYS[VERSION_TABLE_NAME]!,
+      exists,
     );
     return true;
   }
 
-  /** System rows are upserted by their key, so writing one again after a lost response is harmless. */
-  async #upsertSystemRow(table: string, rows: Table, key: string[]): Promise<void> {
+  /**
+   * System rows are upserted by their key, so writing one again after a lost response is harmless. A
+   * server without the key-based load modes gets an append instead (the callers checked that the row is
+   * absent), resent after a lost response only when the row did not arrive.
+   */
+  async #writeSystemRow(
+    table: string,
+    rows: Table,
+    key: string[],
+    exists: () => Promise<boolean>,
+  ): Promise<void> {
     const bytes = await encodeParquet(rows);
     for (let attempt = 0; ; attempt++) {
+      const mode = this.#execution.serverRefusedModes ? 'append' : 'upsert';
       try {
         const upload = await this.#database.upload(bytes, this.#signal);
         await this.#database.load(
           this.#hotdataSchema,
           table,
-          { mode: 'upsert', upload_id: upload.uploadId, format: 'parquet', key },
+          { mode, upload_id: upload.uploadId, format: 'parquet', ...(mode === 'upsert' ? { key } : {}) },
           this.#signal,
         );
         break;
       } catch (error) {
-        // An upsert can be sent again: a lost response only costs a second upload.
+        if (mode === 'upsert' && refusedLoadMode(error)) {
+          this.#execution.serverRefusedModes = true;
+          this.#logger.warn(
+            'the server refused a load mode; system rows are appended after an existence check',
+            {
+              table,
+              error: (error as Error).message,
+            },
+          );
+          continue;
+        }
         if (!HotdataAmbiguousResultError.isInstance(error) || attempt >= 3) throw error;
+        if (mode === 'append' && (await exists())) break;
       }
     }
     this.#database.noteLoaded(
@@ -266,16 +291,20 @@ export class HotdataDestinationClient implements DestinationClient {
 
   async completeLoad(loadId: string): Promise<void> {
     try {
-      const found = await this.#selectRows(
-        LOADS_TABLE_NAME,
-        `SELECT load_id FROM ${this.#table(LOADS_TABLE_NAME)} WHERE load_id = ${quoteString(loadId)} LIMIT 1`,
-      );
-      if (found.length > 0) return;
+      const exists = async () =>
+        (
+          await this.#selectRows(
+            LOADS_TABLE_NAME,
+            `SELECT load_id FROM ${this.#table(LOADS_TABLE_NAME)} WHERE load_id = ${quoteString(loadId)} LIMIT 1`,
+          )
+        ).length > 0;
+      if (await exists()) return;
       const hash = this.#schema.versionHash || this.#schema.computeVersionHash();
-      await this.#upsertSystemRow(
+      await this.#writeSystemRow(
         LOADS_TABLE_NAME,
         loadsRow(loadId, this.#schema.name, hash),
         SYSTEM_TABLE_KEYS[LOADS_TABLE_NAME]!,
+        exists,
       );
     } catch (error) {
       throw storageError(`Completing load ${loadId} (writing its ${LOADS_TABLE_NAME} row)`, error);

@@ -314,8 +314,13 @@ export async function applyLoad(
   store: Store,
   target: LoadTarget,
   request: LoadRequest,
-  options: { workspaceId: string; legacyDeclaredTables: boolean },
+  options: { workspaceId: string; legacyDeclaredTables: boolean; keyLoadModes?: boolean },
 ): Promise<LoadResponse> {
+  if (options.keyLoadModes === false && KEYED_LOAD_MODES.has(request.mode)) {
+    throw badRequest(
+      `Unknown mode '${request.mode}': this server loads with mode 'replace' or 'append' only.`,
+    );
+  }
   const schema = normalizeIdentifier(target.schema, 'schema');
   const table = normalizeIdentifier(target.table, 'table');
   const resolved = { ...target, schema, table };

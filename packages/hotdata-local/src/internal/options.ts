@@ -24,6 +24,8 @@ export interface HotdataLocalOptions {
   workspaceId?: string | string[];
   /** Emulate servers before June 2026: only tables declared at database creation can be loaded. Env `HOTDATA_LOCAL_LEGACY_DECLARED_TABLES` (`true`/`false`), default `false`. */
   legacyDeclaredTables?: boolean;
+  /** `false` emulates servers before July 2026: loads know only `replace` and `append`, and `upsert`, `update` and `delete` are a 400 "Unknown mode". Env `HOTDATA_LOCAL_KEY_LOAD_MODES` (`true`/`false`), default `true`. */
+  keyLoadModes?: boolean;
   /** `false` answers `POST /v1/uploads` with 501 so clients fall back to `POST /v1/files`. No env var, default `true`. */
   presign?: boolean;
   /** Inline query preview cap in rows. Env `HOTDATA_LOCAL_PREVIEW_LIMIT`, default 10000. */
@@ -45,6 +47,7 @@ export interface ResolvedOptions {
   tokens: string[];
   workspaces: string[];
   legacyDeclaredTables: boolean;
+  keyLoadModes: boolean;
   presign: boolean;
   previewRowLimit: number;
   minPartSizeBytes: number;
@@ -61,6 +64,7 @@ const OptionsSchema = z.object({
   tokens: z.array(z.string().regex(/^\S+$/, 'must be non-empty without whitespace')).min(1),
   workspaces: z.array(z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be letters, digits, _ or -')).min(1),
   legacyDeclaredTables: z.boolean(),
+  keyLoadModes: z.boolean(),
   presign: z.boolean(),
   previewRowLimit: z.number().int().positive(),
   minPartSizeBytes: z.number().int().positive(),
@@ -86,6 +90,7 @@ const ENV_OF: Record<string, string> = {
   tokens: 'HOTDATA_LOCAL_TOKEN',
   workspaces: 'HOTDATA_LOCAL_WORKSPACE',
   legacyDeclaredTables: 'HOTDATA_LOCAL_LEGACY_DECLARED_TABLES',
+  keyLoadModes: 'HOTDATA_LOCAL_KEY_LOAD_MODES',
   previewRowLimit: 'HOTDATA_LOCAL_PREVIEW_LIMIT',
 };
 const OPTION_OF: Record<string, string> = { tokens: 'token', workspaces: 'workspaceId' };
@@ -113,6 +118,7 @@ export function resolveOptions(options: HotdataLocalOptions): ResolvedOptions {
     workspaces: list(options.workspaceId) ?? envList('HOTDATA_LOCAL_WORKSPACE') ?? ['ws_local'],
     legacyDeclaredTables:
       options.legacyDeclaredTables ?? envBoolean('HOTDATA_LOCAL_LEGACY_DECLARED_TABLES') ?? false,
+    keyLoadModes: options.keyLoadModes ?? envBoolean('HOTDATA_LOCAL_KEY_LOAD_MODES') ?? true,
     presign: options.presign ?? true,
     previewRowLimit: options.previewRowLimit ?? envNumber('HOTDATA_LOCAL_PREVIEW_LIMIT') ?? 10_000,
     minPartSizeBytes: options.minPartSizeBytes ?? 5 * 1024 * 1024,
