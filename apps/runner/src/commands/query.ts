@@ -1,7 +1,7 @@
 import { ConfigurationError, Schema } from '@hotdata-dlt/core';
 import { hotdata } from '@hotdata-dlt/destination-hotdata';
 import { arrowToRows } from '@hotdata-dlt/pipeline';
-import type { Table } from 'apache-arrow';
+import { DataType, DateUnit, type Table } from 'apache-arrow';
 import { EXIT_CODES, UsageError } from '../errors.ts';
 import { QUERY_FORMATS, type QueryFormat } from '../internal/constants.ts';
 import type { CliContext } from '../internal/context.ts';
@@ -77,7 +77,7 @@ export async function queryCommand(context: CliContext, sql: string, options: Qu
       ? await queryDatabase(context, sql, options)
       : await queryPipeline(context, sql, options);
   const columns = table.schema.fields.map((field) => field.name);
-  const rows = arrowToRows(table);
+  const rows = withCalendarDates(table, arrowToRows(table));
   if (format === 'json') {
     context.out(`${JSON.stringify(rows.map((row) => jsonValue(row)))}\n`);
   } else if (format === 'csv') {
@@ -93,4 +93,20 @@ export async function queryCommand(context: CliContext, sql: string, options: Qu
     context.out(context.reporter.colors.dim(`(${rows.length} row${rows.length === 1 ? '' : 's'})\n`));
   }
   return EXIT_CODES.ok;
+}
+
+/** `date` columns as `YYYY-MM-DD` (Arrow hands them over as midnight-UTC `Date`s, printed as timestamps). */
+function withCalendarDates(table: Table, rows: Record<string, unknown>[]): Record<string, unknown>[] {
+  const dates = table.schema.fields
+    .filter((field) => DataType.isDate(field.type) && field.type.unit === DateUnit.DAY)
+    .map((field) => field.name);
+  if (dates.length === 0) return rows;
+  for (const row of rows) {
+    for (const name of dates) {
+      const value = row[name];
+      if (value instanceof Date && !Number.isNaN(value.getTime()))
+        row[name] = value.toISOString().slice(0, 10);
+    }
+  }
+  return rows;
 }
