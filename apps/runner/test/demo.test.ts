@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sharedFixture, sharedFixturesSkipReason } from '@hotdata-dlt/testing';
+import { FRED_RECORDED_FILES, sharedFixture, sharedFixturesSkipReason } from '@hotdata-dlt/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cliEnv, runCli } from './helpers.ts';
 
@@ -17,18 +17,7 @@ afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-// One recorded fredgraph file per default series (the folder holds two T10Y2Y and two PAYEMS vintages).
-const FRED_FILES: Record<string, string> = {
-  CPIAUCSL: 'fredgraph_CPIAUCSL.csv',
-  FEDFUNDS: 'fredgraph_FEDFUNDS.csv',
-  UNRATE: 'fredgraph_UNRATE.csv',
-  HOUST: 'fredgraph_HOUST.csv',
-  INDPRO: 'fredgraph_INDPRO.csv',
-  MORTGAGE30US: 'fredgraph_MORTGAGE30US_2000-2026.csv',
-  PAYEMS: 'fredgraph_PAYEMS.csv',
-  RSXFS: 'fredgraph_RSXFS.csv',
-  T10Y2Y: 'fredgraph_T10Y2Y_2021-2026.csv',
-};
+const FRED_FILES: Record<string, string> = FRED_RECORDED_FILES;
 const fredReason = sharedFixturesSkipReason(...Object.values(FRED_FILES).map((file) => `fred/${file}`));
 if (fredReason) console.log(`demo.test.ts: the FRED demo test is skipped: ${fredReason}`);
 

@@ -42,3 +42,19 @@ export function sharedFixturesSkipReason(...relativePaths: string[]): string | u
 export function workspaceRootDir(): string {
   return workspaceRoot;
 }
+
+/**
+ * One recorded fredgraph CSV (under `fred/` in the shared fixtures) per default FRED series; the folder
+ * also holds a second T10Y2Y vintage and a second PAYEMS file.
+ */
+export const FRED_RECORDED_FILES = {
+  CPIAUCSL: 'fredgraph_CPIAUCSL.csv',
+  FEDFUNDS: 'fredgraph_FEDFUNDS.csv',
+  UNRATE: 'fredgraph_UNRATE.csv',
+  HOUST: 'fredgraph_HOUST.csv',
+  INDPRO: 'fredgraph_INDPRO.csv',
+  MORTGAGE30US: 'fredgraph_MORTGAGE30US_2000-2026.csv',
+  PAYEMS: 'fredgraph_PAYEMS.csv',
+  RSXFS: 'fredgraph_RSXFS.csv',
+  T10Y2Y: 'fredgraph_T10Y2Y_2021-2026.csv',
+} as const;

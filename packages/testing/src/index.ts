@@ -8,7 +8,13 @@ export {
   type DestinationConformanceOptions,
   describeDestinationConformance,
 } from './conformance/index.ts';
-export { sharedFixture, sharedFixturesDir, sharedFixturesSkipReason, workspaceRootDir } from './fixtures.ts';
+export {
+  FRED_RECORDED_FILES,
+  sharedFixture,
+  sharedFixturesDir,
+  sharedFixturesSkipReason,
+  workspaceRootDir,
+} from './fixtures.ts';
 export { startLocalForTest, useHotdataLocal } from './hotdata-local.ts';
 export {
   createReferenceDestination,

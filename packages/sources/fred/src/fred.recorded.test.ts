@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  FRED_RECORDED_FILES,
   type FredReplaySeries,
   type FredReplayServer,
   sharedFixture,
@@ -16,17 +17,7 @@ import { extract, rowsOf, virtualClock } from './__fixtures__/support.ts';
 import { FRED_DEFAULT_SERIES, fred } from './index.ts';
 import { parseFredgraphCsv } from './internal/csv.ts';
 
-const FILES = {
-  CPIAUCSL: 'fredgraph_CPIAUCSL.csv',
-  FEDFUNDS: 'fredgraph_FEDFUNDS.csv',
-  UNRATE: 'fredgraph_UNRATE.csv',
-  HOUST: 'fredgraph_HOUST.csv',
-  INDPRO: 'fredgraph_INDPRO.csv',
-  MORTGAGE30US: 'fredgraph_MORTGAGE30US_2000-2026.csv',
-  PAYEMS: 'fredgraph_PAYEMS.csv',
-  RSXFS: 'fredgraph_RSXFS.csv',
-  T10Y2Y: 'fredgraph_T10Y2Y_2021-2026.csv',
-} as const;
+const FILES = FRED_RECORDED_FILES;
 const LEGACY_T10Y2Y = 'fredgraph_T10Y2Y_legacy-DATE-header_1976-2022.csv';
 const PAYEMS_FULL = 'fredgraph_PAYEMS_1939-2024.csv';
 const UNRATE_JSON = 'api_series_observations_UNRATE.json';

@@ -9,7 +9,13 @@ import { type Pipeline, pipeline } from '@hotdata-dlt/pipeline';
 import { type LinearReplayServer, startLinearReplayServer, useHotdataLocal } from '@hotdata-dlt/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { virtualClock } from './__fixtures__/support.ts';
-import { at, generatedWorkspace, issueId, LABELS, MAX_ISSUE_UPDATED_AT } from './__fixtures__/workspace.ts';
+import {
+  generatedWorkspace,
+  issueId,
+  LABELS,
+  MAX_ISSUE_UPDATED_AT,
+  secondRunIssueChanges,
+} from './__fixtures__/workspace.ts';
 import { linear } from './index.ts';
 
 const local = useHotdataLocal();
@@ -150,26 +156,7 @@ describe('linear() into hotdata-local', () => {
   it('on the next run loads only the issues that changed, merged in place by id', async () => {
     expect(firstLoad).toBeDefined();
     const workspace = generatedWorkspace();
-    const eng5 = workspace.issues.find((node) => node.identifier === 'ENG-5')!;
-    const eng2 = workspace.issues.find((node) => node.identifier === 'ENG-2')!;
-    server.upsertNodes('issues', [
-      {
-        ...eng5,
-        title: 'Snake-case naming: done',
-        state: { id: 'state-eng-3', name: 'Done', type: 'completed' },
-        updatedAt: at(400),
-      },
-      { ...eng2, labels: { nodes: [LABELS.bug] }, updatedAt: at(390) },
-      {
-        ...workspace.issues[0]!,
-        id: issueId('ENG-9'),
-        identifier: 'ENG-9',
-        number: 9,
-        title: 'A new issue',
-        labels: { nodes: [LABELS.infra, LABELS.feature] },
-        updatedAt: at(380),
-      },
-    ]);
+    server.upsertNodes('issues', secondRunIssueChanges(workspace, [LABELS.infra, LABELS.feature]));
     const before = server.callsTo('issues').length;
 
     const info = await p.run(source());

@@ -14,7 +14,12 @@ import {
 } from '@hotdata-dlt/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { virtualClock } from './__fixtures__/support.ts';
-import { at, generatedWorkspace, issueId, LABELS, MAX_ISSUE_UPDATED_AT } from './__fixtures__/workspace.ts';
+import {
+  at,
+  generatedWorkspace,
+  MAX_ISSUE_UPDATED_AT,
+  secondRunIssueChanges,
+} from './__fixtures__/workspace.ts';
 import { LinearError, type LinearOptions, linear } from './index.ts';
 
 let server: LinearReplayServer;
@@ -141,25 +146,7 @@ describe('linear() in a pipeline', () => {
     const firstLoad = (await destination.rows(DATASET, 'issues'))[0]!._dlt_load_id;
 
     const workspace = generatedWorkspace();
-    const eng5 = workspace.issues.find((node) => node.identifier === 'ENG-5')!;
-    const eng2 = workspace.issues.find((node) => node.identifier === 'ENG-2')!;
-    server.upsertNodes('issues', [
-      {
-        ...eng5,
-        title: 'Snake-case naming: done',
-        state: { id: 's', name: 'Done', type: 'completed' },
-        updatedAt: at(400),
-      },
-      { ...eng2, labels: { nodes: [LABELS.bug] }, updatedAt: at(390) },
-      {
-        ...workspace.issues[0]!,
-        id: issueId('ENG-9'),
-        identifier: 'ENG-9',
-        number: 9,
-        labels: { nodes: [] },
-        updatedAt: at(380),
-      },
-    ]);
+    server.upsertNodes('issues', secondRunIssueChanges(workspace, []));
     server.upsertNodes('comments', [
       { ...workspace.comments[0]!, body: 'Edited.', editedAt: at(500), updatedAt: at(500) },
     ]);

@@ -335,3 +335,33 @@ export function generatedWorkspace(): Record<LinearReplayRoot, LinearReplayNode[
 
 /** The largest `updatedAt` of the generated issues (ENG-1, on the first page, not the last). */
 export const MAX_ISSUE_UPDATED_AT = at(300);
+
+/**
+ * The issue changes of the tests' second run: ENG-5 is done (new title and state), ENG-2 keeps only
+ * its Bug label, and ENG-9 is new, with `newIssueLabels`. All are updated after the first run's cursor.
+ */
+export function secondRunIssueChanges(
+  workspace: Record<LinearReplayRoot, LinearReplayNode[]>,
+  newIssueLabels: LinearReplayNode[],
+): LinearReplayNode[] {
+  const eng5 = workspace.issues.find((node) => node.identifier === 'ENG-5')!;
+  const eng2 = workspace.issues.find((node) => node.identifier === 'ENG-2')!;
+  return [
+    {
+      ...eng5,
+      title: 'Snake-case naming: done',
+      state: { id: 'state-eng-3', name: 'Done', type: 'completed' },
+      updatedAt: at(400),
+    },
+    { ...eng2, labels: { nodes: [LABELS.bug] }, updatedAt: at(390) },
+    {
+      ...workspace.issues[0]!,
+      id: issueId('ENG-9'),
+      identifier: 'ENG-9',
+      number: 9,
+      title: 'A new issue',
+      labels: { nodes: newIssueLabels },
+      updatedAt: at(380),
+    },
+  ];
+}
